@@ -1,0 +1,43 @@
+import { AppError } from './app-error';
+
+/** Unique constraints whose violation is a client conflict, not a server error. */
+const UNIQUE_VIOLATIONS: Record<string, { code: string; message: string }> = {
+  users_email_key: {
+    code: 'email_taken',
+    message: 'An account with this email already exists; log in instead.',
+  },
+  project_members_pkey: {
+    code: 'already_member',
+    message: 'This user is already a member of the project.',
+  },
+};
+
+interface PgLikeError {
+  code?: string;
+  constraint?: string;
+  driverError?: PgLikeError;
+  message?: string;
+}
+
+/** SQLSTATE classes and driver messages that mean "the database is not there". */
+function isUnavailable(err: PgLikeError): boolean {
+  const code = err.code ?? '';
+  if (/^(08|53|57P)/.test(code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Cannot use a pool after calling end|Connection is not established|DataSource is not initialized/i.test(
+    err.message ?? '',
+  );
+}
+
+/** Maps a database error to the API's answer; `null` when it is a bug (→ 500). */
+export function fromDatabaseError(error: unknown): AppError | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const err = error as PgLikeError;
+  const driver = err.driverError ?? err;
+  if (driver.code === '23505' && driver.constraint) {
+    const known = UNIQUE_VIOLATIONS[driver.constraint];
+    if (known) return new AppError(409, known.code, known.message);
+  }
+  if (isUnavailable(driver) || isUnavailable(err)) return AppError.unavailable();
+  return null;
+}

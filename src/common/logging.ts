@@ -1,0 +1,67 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+
+/**
+ * Shapes that must never reach a log line, whatever field they sit in:
+ * project secret keys, JWTs (widget and access tokens) and bearer values.
+ */
+const SECRET_SHAPES: [RegExp, string][] = [
+  [/sk_live_[A-Za-z0-9_-]{20,}/g, 'sk_live_[REDACTED]'],
+  [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g, '[REDACTED_JWT]'],
+  [/(Bearer\s+)[^\s"\\]+/gi, '$1[REDACTED]'],
+  [/("(?:password|currentPassword|newPassword|secretKey|token|widgetToken|accessToken)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"[REDACTED]"'],
+];
+
+export function redactSecrets(line: string): string {
+  return SECRET_SHAPES.reduce((text, [shape, replacement]) => text.replace(shape, replacement), line);
+}
+
+/** JSON logs; every line is scrubbed for secret shapes just before it is written. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: undefined,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secretKey'],
+        censor: '[REDACTED]',
+      },
+      hooks: { streamWrite: redactSecrets },
+    },
+    destination,
+  );
+}
+
+/** Routes Nest's own log calls (bootstrap, errors) into the same pino logger. */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.write('info', message, context);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest.find((r) => typeof r === 'string' && !r.includes('\n')) as string);
+  }
+  warn(message: unknown, context?: string): void {
+    this.write('warn', message, context);
+  }
+  debug(message: unknown, context?: string): void {
+    this.write('debug', message, context);
+  }
+  verbose(message: unknown, context?: string): void {
+    this.write('trace', message, context);
+  }
+  fatal(message: unknown, context?: string): void {
+    this.write('fatal', message, context);
+  }
+
+  private write(level: pino.Level, message: unknown, context?: string): void {
+    if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
+      this.logger[level]({ context, ...message });
+    } else if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, message.message);
+    } else {
+      this.logger[level]({ context }, String(message));
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The validated configuration of the service. Built once by `validateEnv()`
+ * from the environment; every other module injects this class instead of
+ * reading `process.env`.
+ */
+export class AppConfig {
+  readonly port!: number;
+  /** Absent → embedded PostgreSQL (PGlite) kept in `dataDir`. */
+  readonly databaseUrl!: string | null;
+  /** Schema for every table (tests use one per file); `null` → the server's default. */
+  readonly databaseSchema!: string | null;
+  readonly dataDir!: string;
+  readonly authJwtSecret!: string;
+  readonly authTokenTtlSeconds!: number;
+  /** 32 bytes; encrypts secret keys at rest (AES-256-GCM). */
+  readonly secretsMasterKey!: Buffer;
+  readonly dashboardOrigins!: string[];
+  readonly redisUrl!: string | null;
+  readonly signupEnabled!: boolean;
+  readonly rateLimitAuthPerMinute!: number;
+  readonly rateLimitWidgetPerMinute!: number;
+  readonly logLevel!: string;
+  /** Run pending migrations at start-up (under an advisory lock). */
+  readonly migrateOnStart!: boolean;
+
+  get embedded(): boolean {
+    return this.databaseUrl === null;
+  }
+
+  static of(values: Omit<AppConfig, 'embedded'>): AppConfig {
+    return Object.assign(new AppConfig(), values);
+  }
+}

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppConfig } from './app-config';
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads and checks every variable of API.md §7 at once, so that a bad
+ * deployment fails with one message naming all of its problems.
+ * In embedded mode the two secrets are generated once and kept in DATA_DIR.
+ */
+export function validateEnv(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const dataDir = resolve(env.DATA_DIR?.trim() || './data');
+  const embedded = databaseUrl === null;
+
+  const values = {
+    port: read.int('PORT', 3000, 0, 65535),
+    databaseUrl,
+    databaseSchema: read.identifier('DATABASE_SCHEMA'),
+    dataDir,
+    authJwtSecret: read.secret('AUTH_JWT_SECRET', embedded, 32),
+    authTokenTtlSeconds: read.int('AUTH_TOKEN_TTL_SECONDS', 3600, 60, 86400 * 30),
+    secretsMasterKeyText: read.secret('SECRETS_MASTER_KEY', embedded, 0),
+    dashboardOrigins: read.list('DASHBOARD_ORIGINS'),
+    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    signupEnabled: read.bool('SIGNUP_ENABLED', true),
+    rateLimitAuthPerMinute: read.int('RATE_LIMIT_AUTH_PER_MINUTE', 60, 1, 1_000_000),
+    rateLimitWidgetPerMinute: read.int('RATE_LIMIT_WIDGET_PER_MINUTE', 600, 1, 10_000_000),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    migrateOnStart: read.bool('MIGRATE_ON_START', true),
+  };
+
+  let secretsMasterKey: Buffer | null = null;
+  if (values.secretsMasterKeyText !== null) {
+    secretsMasterKey = decodeMasterKey(values.secretsMasterKeyText);
+    if (!secretsMasterKey) {
+      problems.push('SECRETS_MASTER_KEY must be 32 bytes, as 64 hex characters or base64');
+    }
+  }
+
+  if (problems.length > 0) {
+    throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+
+  const { secretsMasterKeyText: _omit, ...rest } = values;
+  const generated = embedded ? embeddedSecrets(dataDir) : null;
+  return AppConfig.of({
+    ...rest,
+    authJwtSecret: rest.authJwtSecret ?? generated!.authJwtSecret,
+    secretsMasterKey: secretsMasterKey ?? generated!.secretsMasterKey,
+  });
+}
+
+function decodeMasterKey(text: string): Buffer | null {
+  const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  return key.length === 32 ? key : null;
+}
+
+/** Embedded mode keeps its own secrets, created once with mode 0600. */
+function embeddedSecrets(dataDir: string): { authJwtSecret: string; secretsMasterKey: Buffer } {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const keep = (name: string, make: () => string): string => {
+    const file = join(dataDir, name);
+    if (!existsSync(file)) {
+      writeFileSync(file, make(), { mode: 0o600, flag: 'wx' });
+    }
+    chmodSync(file, 0o600);
+    return readFileSync(file, 'utf8').trim();
+  };
+  return {
+    authJwtSecret: keep('auth-jwt-secret', () => randomBytes(48).toString('base64url')),
+    secretsMasterKey: Buffer.from(
+      keep('secrets-master-key', () => randomBytes(32).toString('hex')),
+      'hex',
+    ),
+  };
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    this.problems.push(`${name} must be true or false`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[]): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    try {
+      if (protocols.includes(new URL(value).protocol)) return value;
+    } catch {
+      // reported below; the value itself may hold a password, so it is never echoed
+    }
+    this.problems.push(`${name} must be a ${protocols[0]}// URL`);
+    return null;
+  }
+
+  identifier(name: string): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    if (/^[a-z_][a-z0-9_]{0,62}$/.test(value)) return value;
+    this.problems.push(`${name} must be a lower-case SQL identifier`);
+    return null;
+  }
+
+  /** Secrets have no defaults: required in server mode, generated in embedded mode. */
+  secret(name: string, embedded: boolean, minLength: number): string | null {
+    const value = this.raw(name);
+    if (value === undefined) {
+      if (!embedded) this.problems.push(`${name} is required when DATABASE_URL is set`);
+      return null;
+    }
+    if (value.length < minLength) {
+      this.problems.push(`${name} must be at least ${minLength} characters`);
+      return null;
+    }
+    return value;
+  }
+
+  list(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const items = value.split(',').map((item) => item.trim().replace(/\/$/, '')).filter(Boolean);
+    for (const item of items) {
+      try {
+        const url = new URL(item);
+        if (url.origin !== item.toLowerCase() && url.origin !== item) throw new Error();
+      } catch {
+        this.problems.push(`${name} entry "${item}" is not an origin (scheme://host[:port])`);
+      }
+    }
+    return items;
+  }
+
+  oneOf(name: string, allowed: string[], fallback: string): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (allowed.includes(value)) return value;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}`);
+    return fallback;
+  }
+}

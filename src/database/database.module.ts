@@ -1,0 +1,61 @@
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config';
+import { dataSourceOptions } from './data-source-options';
+import { EmbeddedPostgres } from './embedded-postgres';
+import { migrateWithLock } from './migrate';
+
+const EMBEDDED = Symbol('EmbeddedPostgres');
+
+async function openDatabase(config: AppConfig): Promise<[DataSource, EmbeddedPostgres | null]> {
+  const embedded = config.embedded ? await EmbeddedPostgres.start(join(config.dataDir, 'pgdata')) : null;
+  const target = embedded
+    ? { ...embedded.connection, poolSize: 1 }
+    : { url: config.databaseUrl!, poolSize: 10 };
+  const dataSource = new DataSource(dataSourceOptions({ ...target, schema: config.databaseSchema }));
+  try {
+    await dataSource.initialize();
+    if (config.migrateOnStart) await migrateWithLock(dataSource);
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded?.stop();
+    throw error;
+  }
+  return [dataSource, embedded];
+}
+
+/** Closes the pool, then the embedded server that it talks to. */
+@Injectable()
+class DatabaseLifecycle implements OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(EMBEDDED) private readonly embedded: EmbeddedPostgres | null,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    try {
+      if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    } finally {
+      await this.embedded?.stop().catch((error: unknown) => this.logger.error(error));
+    }
+  }
+}
+
+/**
+ * Provides the TypeORM `DataSource` (the token `TypeOrmModule.forFeature`
+ * injects): PGlite in DATA_DIR without DATABASE_URL, the server otherwise.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: 'DATABASE', inject: [AppConfig], useFactory: openDatabase },
+    { provide: DataSource, inject: ['DATABASE'], useFactory: ([ds]: [DataSource]) => ds },
+    { provide: EMBEDDED, inject: ['DATABASE'], useFactory: ([, pg]: [unknown, EmbeddedPostgres]) => pg },
+    DatabaseLifecycle,
+  ],
+  exports: [DataSource],
+})
+export class DatabaseModule {}

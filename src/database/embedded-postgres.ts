@@ -1,0 +1,46 @@
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * PostgreSQL compiled to WASM, kept in a folder and served on a private Unix
+ * socket, so the app talks to it with the same `pg` driver, SQL and
+ * migrations as a real server. PGlite has one session: the pool that uses it
+ * must hold a single connection, so transactions never interleave.
+ */
+export class EmbeddedPostgres {
+  private constructor(
+    private readonly db: PGlite,
+    private readonly server: PGLiteSocketServer,
+    private readonly socketDir: string,
+  ) {}
+
+  static async start(dataDir: string): Promise<EmbeddedPostgres> {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const db = await PGlite.create(dataDir);
+    // Short path: Unix socket paths are limited to ~100 bytes.
+    const socketDir = mkdtempSync(join(tmpdir(), 'hissuno-pg-'));
+    const server = new PGLiteSocketServer({ db, path: join(socketDir, '.s.PGSQL.5432') });
+    try {
+      await server.start();
+    } catch (error) {
+      await db.close();
+      rmSync(socketDir, { recursive: true, force: true });
+      throw error;
+    }
+    return new EmbeddedPostgres(db, server, socketDir);
+  }
+
+  /** `pg` connects to a Unix socket when `host` is its folder. */
+  get connection(): { host: string; port: number; username: string; database: string } {
+    return { host: this.socketDir, port: 5432, username: 'postgres', database: 'postgres' };
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+    await this.db.close();
+    rmSync(this.socketDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,10 @@
+import { AuditEntry } from '../audit/audit-entry.entity';
+import { User } from '../auth/user.entity';
+import { ChatMessage } from '../conversations/chat-message.entity';
+import { ChatSession } from '../conversations/chat-session.entity';
+import { ProjectMember } from '../projects/project-member.entity';
+import { Project } from '../projects/project.entity';
+import { SecretKey } from '../secret-keys/secret-key.entity';
+
+/** Every entity, for the app and for the TypeORM CLI (ormconfig.ts). */
+export const ENTITIES = [User, Project, ProjectMember, SecretKey, AuditEntry, ChatSession, ChatMessage];

@@ -1,0 +1,26 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Public } from '../auth/public.decorator';
+import { AppError } from '../common/app-error';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+  ) {}
+
+  @Public()
+  @Get()
+  @ApiOperation({ summary: 'Liveness and database reachability; 503 when the database is down' })
+  async check(): Promise<{ status: 'ok'; database: 'up' }> {
+    try {
+      await this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
+    } catch {
+      throw AppError.unavailable('The database is unreachable.');
+    }
+    return { status: 'ok', database: 'up' };
+  }
+}
