@@ -67,7 +67,9 @@ describeEachDatabase('foundation', (ctx) => {
 
   it('writes JSON log lines carrying the request id', async () => {
     await ctx().http().get('/health').set('X-Request-Id', 'log-probe-1');
-    const line = ctx().logs.map((l) => JSON.parse(l)).find((l) => l.reqId === 'log-probe-1');
+    const line = ctx()
+      .logs.map((l) => JSON.parse(l))
+      .find((l) => l.reqId === 'log-probe-1');
     expect(line).toMatchObject({ msg: 'request', status: 200, route: '/health' });
   });
 });

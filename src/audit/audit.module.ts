@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AuditService } from './audit.service';
 
-@Module({})
+@Module({
+  providers: [AuditService],
+  exports: [AuditService],
+})
 export class AuditModule {}

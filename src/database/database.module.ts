@@ -5,15 +5,20 @@ import { AppConfig } from '../config';
 import { dataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { migrateWithLock } from './migrate';
+import { ProjectChanges } from './project-changes';
 
 const EMBEDDED = Symbol('EmbeddedPostgres');
 
 async function openDatabase(config: AppConfig): Promise<[DataSource, EmbeddedPostgres | null]> {
-  const embedded = config.embedded ? await EmbeddedPostgres.start(join(config.dataDir, 'pgdata')) : null;
+  const embedded = config.embedded
+    ? await EmbeddedPostgres.start(join(config.dataDir, 'pgdata'))
+    : null;
   const target = embedded
     ? { ...embedded.connection, poolSize: 1 }
     : { url: config.databaseUrl!, poolSize: 10 };
-  const dataSource = new DataSource(dataSourceOptions({ ...target, schema: config.databaseSchema }));
+  const dataSource = new DataSource(
+    dataSourceOptions({ ...target, schema: config.databaseSchema }),
+  );
   try {
     await dataSource.initialize();
     if (config.migrateOnStart) await migrateWithLock(dataSource);
@@ -53,9 +58,14 @@ class DatabaseLifecycle implements OnApplicationShutdown {
   providers: [
     { provide: 'DATABASE', inject: [AppConfig], useFactory: openDatabase },
     { provide: DataSource, inject: ['DATABASE'], useFactory: ([ds]: [DataSource]) => ds },
-    { provide: EMBEDDED, inject: ['DATABASE'], useFactory: ([, pg]: [unknown, EmbeddedPostgres]) => pg },
+    {
+      provide: EMBEDDED,
+      inject: ['DATABASE'],
+      useFactory: ([, pg]: [unknown, EmbeddedPostgres]) => pg,
+    },
     DatabaseLifecycle,
+    ProjectChanges,
   ],
-  exports: [DataSource],
+  exports: [DataSource, ProjectChanges],
 })
 export class DatabaseModule {}

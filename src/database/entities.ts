@@ -7,4 +7,12 @@ import { Project } from '../projects/project.entity';
 import { SecretKey } from '../secret-keys/secret-key.entity';
 
 /** Every entity, for the app and for the TypeORM CLI (ormconfig.ts). */
-export const ENTITIES = [User, Project, ProjectMember, SecretKey, AuditEntry, ChatSession, ChatMessage];
+export const ENTITIES = [
+  User,
+  Project,
+  ProjectMember,
+  SecretKey,
+  AuditEntry,
+  ChatSession,
+  ChatMessage,
+];

@@ -36,10 +36,15 @@ export function testConfig(db: TestDatabase, overrides: ConfigOverrides = {}): A
 }
 
 /** Starts the whole app (AppModule, global providers) on a test database. */
-export async function startTestApp(db: TestDatabase, overrides: ConfigOverrides = {}): Promise<TestApp> {
+export async function startTestApp(
+  db: TestDatabase,
+  overrides: ConfigOverrides = {},
+): Promise<TestApp> {
   const config = testConfig(db, overrides);
   const logs: string[] = [];
-  const app = await createApp(config, { logDestination: { write: (line: string) => logs.push(line) } });
+  const app = await createApp(config, {
+    logDestination: { write: (line: string) => logs.push(line) },
+  });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {
