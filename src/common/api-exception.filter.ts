@@ -78,7 +78,11 @@ function fromFastifyError(status: number, code: string | undefined): AppError {
     return new AppError(415, 'unsupported_media_type', 'Send the body as application/json.');
   }
   if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    return new AppError(400, 'invalid_json', 'The request body is not valid JSON; fix it and retry.');
+    return new AppError(
+      400,
+      'invalid_json',
+      'The request body is not valid JSON; fix it and retry.',
+    );
   }
   return new AppError(status, CODES_BY_STATUS[status] ?? 'bad_request', 'The request was refused.');
 }

@@ -20,7 +20,12 @@ export class AppError extends Error {
 
   static validation(errors: FieldError[]): AppError {
     const first = errors[0] ? `${errors[0].field}: ${errors[0].message}` : 'the request is invalid';
-    return new AppError(400, 'validation_failed', `Fix the request body and retry (${first}).`, errors);
+    return new AppError(
+      400,
+      'validation_failed',
+      `Fix the request body and retry (${first}).`,
+      errors,
+    );
   }
 
   static notFound(code: string, message: string): AppError {

@@ -9,11 +9,17 @@ const SECRET_SHAPES: [RegExp, string][] = [
   [/sk_live_[A-Za-z0-9_-]{20,}/g, 'sk_live_[REDACTED]'],
   [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g, '[REDACTED_JWT]'],
   [/(Bearer\s+)[^\s"\\]+/gi, '$1[REDACTED]'],
-  [/("(?:password|currentPassword|newPassword|secretKey|token|widgetToken|accessToken)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"[REDACTED]"'],
+  [
+    /("(?:password|currentPassword|newPassword|secretKey|token|widgetToken|accessToken)"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
+    '$1"[REDACTED]"',
+  ],
 ];
 
 export function redactSecrets(line: string): string {
-  return SECRET_SHAPES.reduce((text, [shape, replacement]) => text.replace(shape, replacement), line);
+  return SECRET_SHAPES.reduce(
+    (text, [shape, replacement]) => text.replace(shape, replacement),
+    line,
+  );
 }
 
 /** JSON logs; every line is scrubbed for secret shapes just before it is written. */
@@ -40,7 +46,11 @@ export class NestPinoLogger implements LoggerService {
     this.write('info', message, context);
   }
   error(message: unknown, ...rest: unknown[]): void {
-    this.write('error', message, rest.find((r) => typeof r === 'string' && !r.includes('\n')) as string);
+    this.write(
+      'error',
+      message,
+      rest.find((r) => typeof r === 'string' && !r.includes('\n')) as string,
+    );
   }
   warn(message: unknown, context?: string): void {
     this.write('warn', message, context);

@@ -27,7 +27,10 @@ export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function decodeCursor<T>(cursor: string | undefined, isValid: (v: unknown) => v is T): T | null {
+export function decodeCursor<T>(
+  cursor: string | undefined,
+  isValid: (v: unknown) => v is T,
+): T | null {
   if (cursor === undefined) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -59,7 +59,9 @@ export function validateEnv(env: Env = process.env): AppConfig {
 }
 
 function decodeMasterKey(text: string): Buffer | null {
-  const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  const key = /^[0-9a-fA-F]{64}$/.test(text)
+    ? Buffer.from(text, 'hex')
+    : Buffer.from(text, 'base64');
   return key.length === 32 ? key : null;
 }
 
@@ -151,7 +153,10 @@ class EnvReader {
   list(name: string): string[] {
     const value = this.raw(name);
     if (value === undefined) return [];
-    const items = value.split(',').map((item) => item.trim().replace(/\/$/, '')).filter(Boolean);
+    const items = value
+      .split(',')
+      .map((item) => item.trim().replace(/\/$/, ''))
+      .filter(Boolean);
     for (const item of items) {
       try {
         const url = new URL(item);

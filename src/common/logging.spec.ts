@@ -1,0 +1,34 @@
+import { createLogger, redactSecrets } from './logging';
+
+describe(redactSecrets.name, () => {
+  const secretKey = `sk_live_${'A1b2_C3d-'.repeat(4)}Zz9Q123`;
+  const jwt =
+    'eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOiJ1LTEifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtMTIzNDU2Nzg5MA';
+
+  it.each([
+    ['a secret key anywhere', `{"msg":"key ${secretKey} leaked"}`, secretKey],
+    ['a JWT anywhere', `{"msg":"token ${jwt}"}`, jwt],
+    ['a bearer value', '{"authorization":"Bearer opaque-token-value"}', 'opaque-token-value'],
+    ['a password field', '{"body":{"password":"correct horse battery"}}', 'correct horse battery'],
+    ['a secretKey field', '{"secretKey":"whatever-shape"}', 'whatever-shape'],
+  ])('removes %s', (_, line, secret) => {
+    const redacted = redactSecrets(line);
+    expect(redacted).not.toContain(secret);
+    expect(redacted).toContain('REDACTED');
+  });
+
+  it('leaves ordinary lines alone', () => {
+    const line = '{"level":30,"msg":"request","route":"/health","status":200}';
+    expect(redactSecrets(line)).toBe(line);
+  });
+
+  it('applies to everything the logger writes', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => lines.push(line) });
+    logger.info({ req: { headers: { authorization: 'Bearer abc' } }, note: secretKey }, `saw ${jwt}`);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(secretKey);
+    expect(lines[0]).not.toContain(jwt);
+    expect(lines[0]).not.toContain('abc');
+  });
+});

@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateEnv } from './validate-env';
+
+const HEX_KEY = 'ab'.repeat(32);
+const JWT_SECRET = 'x'.repeat(40);
+
+describe(validateEnv.name, () => {
+  const dataDir = (): string => mkdtempSync(join(tmpdir(), 'hissuno-config-'));
+
+  it('applies the documented defaults in embedded mode', () => {
+    const config = validateEnv({ DATA_DIR: dataDir() });
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: null,
+      embedded: true,
+      signupEnabled: true,
+      rateLimitAuthPerMinute: 60,
+      rateLimitWidgetPerMinute: 600,
+      dashboardOrigins: [],
+      redisUrl: null,
+    });
+  });
+
+  it('generates the embedded secrets once, with mode 0600, and keeps them', () => {
+    const dir = dataDir();
+    const first = validateEnv({ DATA_DIR: dir });
+    const second = validateEnv({ DATA_DIR: dir });
+    expect(second.authJwtSecret).toBe(first.authJwtSecret);
+    expect(second.secretsMasterKey.equals(first.secretsMasterKey)).toBe(true);
+    expect(first.secretsMasterKey).toHaveLength(32);
+    for (const file of ['auth-jwt-secret', 'secrets-master-key']) {
+      expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
+    }
+    expect(readFileSync(join(dir, 'auth-jwt-secret'), 'utf8')).toBe(first.authJwtSecret);
+  });
+
+  it('refuses server mode without secrets, naming both', () => {
+    expect(() => validateEnv({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(
+      /AUTH_JWT_SECRET is required[\s\S]*SECRETS_MASTER_KEY is required/,
+    );
+  });
+
+  it('accepts server mode with valid secrets', () => {
+    const config = validateEnv({
+      DATABASE_URL: 'postgres://u@h/db',
+      AUTH_JWT_SECRET: JWT_SECRET,
+      SECRETS_MASTER_KEY: HEX_KEY,
+    });
+    expect(config.embedded).toBe(false);
+    expect(config.secretsMasterKey.toString('hex')).toBe(HEX_KEY);
+  });
+
+  it('names every bad variable in one message', () => {
+    let message = '';
+    try {
+      validateEnv({
+        DATA_DIR: dataDir(),
+        PORT: 'eighty',
+        SIGNUP_ENABLED: 'maybe',
+        RATE_LIMIT_AUTH_PER_MINUTE: '0',
+        RATE_LIMIT_WIDGET_PER_MINUTE: '-5',
+        REDIS_URL: 'http://nope',
+        DASHBOARD_ORIGINS: 'https://ok.example, not an origin',
+        SECRETS_MASTER_KEY: 'too-short',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const name of [
+      'PORT',
+      'SIGNUP_ENABLED',
+      'RATE_LIMIT_AUTH_PER_MINUTE',
+      'RATE_LIMIT_WIDGET_PER_MINUTE',
+      'REDIS_URL',
+      'DASHBOARD_ORIGINS',
+      'SECRETS_MASTER_KEY',
+      'LOG_LEVEL',
+    ]) {
+      expect(message).toContain(name);
+    }
+  });
+
+  it('never echoes a database URL, which may hold a password', () => {
+    expect(() => validateEnv({ DATABASE_URL: 'mysql://user:hunter2@h/db' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+  });
+
+  it.each([
+    ['SIGNUP_ENABLED', 'false', 'signupEnabled', false],
+    ['PORT', '8080', 'port', 8080],
+    ['RATE_LIMIT_WIDGET_PER_MINUTE', '42', 'rateLimitWidgetPerMinute', 42],
+    ['DASHBOARD_ORIGINS', 'https://a.example,http://localhost:5173/', 'dashboardOrigins', ['https://a.example', 'http://localhost:5173']],
+  ])('reads %s=%s', (name, value, key, expected) => {
+    const config = validateEnv({ DATA_DIR: dataDir(), [name]: value });
+    expect(config[key as keyof typeof config]).toEqual(expected);
+  });
+});
