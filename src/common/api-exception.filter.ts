@@ -62,7 +62,12 @@ export function toAppError(exception: unknown): AppError {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const code = CODES_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
+    // Reusable modules (e.g. widget-access) throw HttpExceptions whose body names a code.
+    const own = (exception.getResponse() as { code?: unknown }).code;
+    const code =
+      typeof own === 'string'
+        ? own
+        : (CODES_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request'));
     const headers = status === 429 ? { 'Retry-After': '60' } : undefined;
     return new AppError(status, code, httpMessage(exception), undefined, headers);
   }
