@@ -26,7 +26,9 @@ describeEachDatabase('database', (ctx) => {
         }),
       ),
     );
-    expect(results.map((r) => r.status)).toEqual(names.map((_, i) => (i % 2 === 0 ? 'rejected' : 'fulfilled')));
+    expect(results.map((r) => r.status)).toEqual(
+      names.map((_, i) => (i % 2 === 0 ? 'rejected' : 'fulfilled')),
+    );
     const stored = await dataSource().query(
       `SELECT name FROM projects WHERE name LIKE 'tx-probe-%' ORDER BY name`,
     );
@@ -48,7 +50,10 @@ describe('embedded database [pglite]', () => {
       await first.close();
 
       const second = await startTestApp(db);
-      const rows = await second.app.get(DataSource).getRepository(Project).findBy({ name: 'survives restart' });
+      const rows = await second.app
+        .get(DataSource)
+        .getRepository(Project)
+        .findBy({ name: 'survives restart' });
       expect(rows).toHaveLength(1);
       expect(second.config.authJwtSecret).toBe(jwtSecret);
       expect(readFileSync(join(db.dataDir, 'auth-jwt-secret'), 'utf8')).toBe(jwtSecret);

@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import type { AuthUser } from '../auth/current-user.decorator';
+import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination';
 import { AuditEntry } from './audit-entry.entity';
+import { AuditEntryResponse } from './audit-log.dto';
 
 export interface AuditActor {
   userId: string;
   email: string;
+}
+
+/** The dashboard user as an audit actor (their email is kept as it was at the time). */
+export function auditActor(user: AuthUser): AuditActor {
+  return { userId: user.id, email: user.email };
 }
 
 export interface AuditRecord {
@@ -15,8 +24,16 @@ export interface AuditRecord {
   details?: Record<string, unknown>;
 }
 
+/** `seq` is a bigint: at most 18 digits keeps it inside PostgreSQL's int8. */
+const isSeqCursor = (value: unknown): value is { seq: string } =>
+  typeof value === 'object' &&
+  value !== null &&
+  /^\d{1,18}$/.test(String((value as { seq?: unknown }).seq));
+
 @Injectable()
 export class AuditService {
+  constructor(@InjectRepository(AuditEntry) private readonly entries: Repository<AuditEntry>) {}
+
   /** Appends an entry inside the caller's transaction, so it commits with the change. */
   async record(manager: EntityManager, record: AuditRecord): Promise<void> {
     await manager.insert(AuditEntry, {
@@ -27,5 +44,18 @@ export class AuditService {
       // jsonb column: TypeORM types it as a deep partial; the value is plain JSON.
       details: (record.details ?? {}) as never,
     });
+  }
+
+  /** A project's entries, newest first (by `seq`: timestamps can tie). */
+  async list(projectId: string, page: PageQuery): Promise<Page<AuditEntryResponse>> {
+    const after = decodeCursor(page.cursor, isSeqCursor);
+    const query = this.entries
+      .createQueryBuilder('entry')
+      .where('entry.projectId = :projectId', { projectId })
+      .orderBy('entry.seq', 'DESC')
+      .limit(page.limit + 1);
+    if (after) query.andWhere('entry.seq < :seq', { seq: after.seq });
+    const rows = await query.getMany();
+    return toPage(rows, page.limit, AuditEntryResponse.of, (row) => ({ seq: row.seq }));
   }
 }

@@ -38,6 +38,10 @@ export function fromDatabaseError(error: unknown): AppError | null {
     const known = UNIQUE_VIOLATIONS[driver.constraint];
     if (known) return new AppError(409, known.code, known.message);
   }
+  // U+0000 cannot be stored in PostgreSQL text: the client sent it, so it is the client's error.
+  if (driver.code === '22021' || driver.code === '22P05') {
+    return AppError.validation([{ field: '', message: 'text must not contain the NUL character' }]);
+  }
   if (isUnavailable(driver) || isUnavailable(err)) return AppError.unavailable();
   return null;
 }

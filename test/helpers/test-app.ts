@@ -45,8 +45,14 @@ export async function startTestApp(
   const app = await createApp(config, {
     logDestination: { write: (line: string) => logs.push(line) },
   });
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  try {
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    // Release the database (PGlite, pool) so a failed start cannot hang the run.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return {
     app,
     config,

@@ -1,0 +1,37 @@
+import type { JwtModuleOptions } from '@nestjs/jwt';
+import { createSecretKey, KeyObject } from 'node:crypto';
+import type { AppConfig } from '../config';
+
+/** Dashboard access tokens: HS256 only, and only ours (issuer and audience pinned). */
+export const ACCESS_TOKEN_ALGORITHM = 'HS256';
+export const ACCESS_TOKEN_ISSUER = 'hissuno';
+export const ACCESS_TOKEN_AUDIENCE = 'hissuno-dashboard';
+
+export interface AccessTokenClaims {
+  sub: string;
+}
+
+/**
+ * AUTH_JWT_SECRET as a KeyObject: jsonwebtoken turns a string secret into a
+ * key on every call, which costs more than the HMAC itself.
+ */
+export function accessTokenKey(config: AppConfig): KeyObject {
+  return createSecretKey(Buffer.from(config.authJwtSecret, 'utf8'));
+}
+
+export function jwtModuleOptions(config: AppConfig): JwtModuleOptions {
+  return {
+    secret: accessTokenKey(config),
+    signOptions: {
+      algorithm: ACCESS_TOKEN_ALGORITHM,
+      expiresIn: config.authTokenTtlSeconds,
+      issuer: ACCESS_TOKEN_ISSUER,
+      audience: ACCESS_TOKEN_AUDIENCE,
+    },
+    verifyOptions: {
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      issuer: ACCESS_TOKEN_ISSUER,
+      audience: ACCESS_TOKEN_AUDIENCE,
+    },
+  };
+}

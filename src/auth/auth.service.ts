@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { AppError } from '../common/app-error';
+import { RateLimitRule, RateLimitService } from '../common/rate-limit';
+import { AppConfig } from '../config';
+import { AccessTokenClaims } from './access-token';
+import { AuthResponse, LoginBody, SignupBody, UserResponse } from './auth.dto';
+import type { AuthUser } from './current-user.decorator';
+import { PasswordHasher } from './password-hasher';
+import { User } from './user.entity';
+
+/**
+ * API.md §1: at the latest after 20 failures within a minute, and over a window
+ * of at most 15 minutes. Counted per email whatever the address, and for
+ * unknown emails too, so the throttle does not reveal which accounts exist.
+ */
+export const LOGIN_FAILURES_LIMIT: RateLimitRule = {
+  name: 'login-failures',
+  points: () => 20,
+  windowSeconds: 15 * 60,
+  message: 'Too many failed logins for this email',
+};
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly passwords: PasswordHasher,
+    private readonly jwt: JwtService,
+    private readonly rateLimits: RateLimitService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async signUp(body: SignupBody): Promise<AuthResponse> {
+    const passwordHash = await this.passwords.hash(body.password);
+    // A taken email fails on users_email_key: 409 email_taken (common/database-errors.ts).
+    const user = await this.users.save(
+      this.users.create({ email: body.email, name: body.name || null, passwordHash }),
+    );
+    return this.session(user);
+  }
+
+  async logIn(body: LoginBody): Promise<AuthResponse> {
+    // Every attempt is counted before the password is checked, so parallel
+    // guesses cannot slip past the limit; a success clears the count.
+    const throttleKey = createHash('sha256').update(body.email).digest('base64url');
+    await this.rateLimits.consume(LOGIN_FAILURES_LIMIT, throttleKey);
+
+    const user = await this.users.findOne({
+      where: { email: body.email },
+      select: { id: true, email: true, name: true, createdAt: true, passwordHash: true },
+    });
+    const valid = await this.passwords.verify(user?.passwordHash ?? null, body.password);
+    if (!user || !valid) {
+      throw new AppError(
+        401,
+        'invalid_credentials',
+        'The email or the password is wrong; check both and retry.',
+      );
+    }
+    await this.rateLimits.reset(LOGIN_FAILURES_LIMIT, throttleKey);
+    if (this.passwords.needsRehash(user.passwordHash)) {
+      await this.users.update(user.id, { passwordHash: await this.passwords.hash(body.password) });
+    }
+    return this.session(user);
+  }
+
+  async me(caller: AuthUser): Promise<UserResponse> {
+    const user = await this.users.findOneBy({ id: caller.id });
+    if (!user) {
+      throw new AppError(401, 'unauthorized', 'Your account no longer exists; sign up again.');
+    }
+    return UserResponse.of(user);
+  }
+
+  private async session(user: User): Promise<AuthResponse> {
+    const claims: AccessTokenClaims = { sub: user.id };
+    return {
+      user: UserResponse.of(user),
+      accessToken: await this.jwt.signAsync(claims),
+      expiresIn: this.config.authTokenTtlSeconds,
+    };
+  }
+}

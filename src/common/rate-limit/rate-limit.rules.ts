@@ -1,0 +1,48 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppConfig } from '../../config';
+
+/**
+ * What one counter limits: `points(config)` hits per `windowSeconds` for each
+ * key. The window is fixed, starting at the key's first hit.
+ */
+export interface RateLimitRule {
+  /** Names the counter (and its store key prefix); one name, one rule. */
+  name: string;
+  points: (config: AppConfig) => number;
+  windowSeconds: number;
+  /** What a request counts against (used by `@RateLimit()`); the client address by default. */
+  key?: (request: FastifyRequest) => string;
+  /** Opens the 429 message; the retry delay is appended. */
+  message?: string;
+}
+
+/**
+ * The client's address as Fastify sees it. Behind a proxy this is the proxy's
+ * address unless Fastify's `trustProxy` is configured for it.
+ */
+export function clientAddress(request: FastifyRequest): string {
+  return request.ip;
+}
+
+/** API.md §1: RATE_LIMIT_AUTH_PER_MINUTE requests per client address on signup and login. */
+export const AUTH_RATE_LIMIT: RateLimitRule = {
+  name: 'auth',
+  points: (config) => config.rateLimitAuthPerMinute,
+  windowSeconds: 60,
+  message: 'Too many sign-up or login requests from your address',
+};
+
+/**
+ * API.md §1: RATE_LIMIT_WIDGET_PER_MINUTE requests per client address and
+ * project on the widget routes (`:projectId` is taken from the route).
+ */
+export const WIDGET_RATE_LIMIT: RateLimitRule = {
+  name: 'widget',
+  points: (config) => config.rateLimitWidgetPerMinute,
+  windowSeconds: 60,
+  key: (request) => {
+    const projectId = (request.params as Record<string, string | undefined>).projectId ?? '';
+    return `${clientAddress(request)}|${projectId.toLowerCase()}`;
+  },
+  message: 'Too many widget requests from your address for this project',
+};

@@ -1,0 +1,116 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import {
+  RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+import { AppConfig } from '../../config';
+import { AppError } from '../app-error';
+import { RateLimitRule } from './rate-limit.rules';
+
+const KEY_PREFIX = 'hissuno:rl:';
+const REDIS_ERROR_LOG_INTERVAL_MS = 30_000;
+
+/**
+ * Counts hits per (rule, key) and refuses the ones over the limit with 429
+ * `rate_limited` and `Retry-After`. Counters live in Redis when REDIS_URL is
+ * set, so every instance shares them; otherwise in this process's memory.
+ * When Redis is unreachable each instance falls back to its own memory
+ * counters rather than failing requests or dropping the limits.
+ */
+@Injectable()
+export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RateLimitService.name);
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly redis: Redis | null;
+  private lastRedisErrorLoggedAt = 0;
+
+  constructor(private readonly config: AppConfig) {
+    this.redis = config.redisUrl
+      ? new Redis(config.redisUrl, {
+          lazyConnect: true,
+          // A command is never queued behind a dead connection: the memory fallback answers.
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: 2000,
+        })
+      : null;
+    this.redis?.on('error', (error: Error) => this.logRedisError(error));
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Start-up does not depend on Redis: ioredis keeps reconnecting in the background.
+    await this.redis?.connect().catch((error: Error) => this.logRedisError(error));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.redis) return;
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  /** Counts one hit of `key`; throws 429 `rate_limited` when it is over the rule's limit. */
+  async consume(rule: RateLimitRule, key: string): Promise<void> {
+    try {
+      await this.limiterFor(rule).consume(key);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) throw tooManyRequests(rule, rejection.msBeforeNext);
+      // Not a refusal but a store failure the fallback could not absorb: let the request pass.
+      this.logger.warn({ err: rejection, rule: rule.name }, 'rate limit store failed');
+    }
+  }
+
+  /** Forgets every hit of `key` (e.g. failed logins, after a successful one). */
+  async reset(rule: RateLimitRule, key: string): Promise<void> {
+    try {
+      await this.limiterFor(rule).delete(key);
+    } catch (error) {
+      this.logger.warn({ err: error, rule: rule.name }, 'rate limit store failed');
+    }
+  }
+
+  private limiterFor(rule: RateLimitRule): RateLimiterAbstract {
+    let limiter = this.limiters.get(rule.name);
+    if (!limiter) {
+      const options = {
+        keyPrefix: `${KEY_PREFIX}${rule.name}`,
+        points: rule.points(this.config),
+        duration: rule.windowSeconds,
+      };
+      const memory = new RateLimiterMemory(options);
+      limiter = this.redis
+        ? new RateLimiterRedis({
+            ...options,
+            storeClient: this.redis,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: memory,
+          })
+        : memory;
+      this.limiters.set(rule.name, limiter);
+    }
+    return limiter;
+  }
+
+  private logRedisError(error: Error): void {
+    const now = Date.now();
+    if (now - this.lastRedisErrorLoggedAt < REDIS_ERROR_LOG_INTERVAL_MS) return;
+    this.lastRedisErrorLoggedAt = now;
+    this.logger.warn(
+      { err: { message: error.message } },
+      'Redis is unreachable; rate limits are counted per instance until it is back',
+    );
+  }
+}
+
+function tooManyRequests(rule: RateLimitRule, msBeforeNext: number): AppError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError(
+    429,
+    'rate_limited',
+    `${rule.message ?? 'Too many requests'}; retry in ${seconds} s.`,
+    undefined,
+    { 'Retry-After': String(seconds) },
+  );
+}

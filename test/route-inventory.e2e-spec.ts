@@ -1,0 +1,193 @@
+import { Controller, Get, RequestMethod, SetMetadata } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { IS_PUBLIC, Public, WIDGET_ROUTE } from '../src/auth/public.decorator';
+import { ProjectAccess, projectAccessRoleOf } from '../src/projects/project-access';
+import { WIDGET_ROUTE as WIDGET_ACCESS_ROUTE } from '../src/widget-access';
+import { startTestApp, TestApp } from './helpers/test-app';
+import { createTestDatabase } from './helpers/test-database';
+
+/**
+ * Every route of the app and who may call it. A change here is a permission
+ * change: add a row with each new route, and let review see it.
+ *
+ *   public            no dashboard token needed (`@Public()`)
+ *   widget            carries the widget guard (`'widget:route'` metadata)
+ *   dashboard:any     any logged-in dashboard user (the global guard)
+ *   dashboard:<role>  `@ProjectAccess(role)`: members with at least <role>
+ */
+const EXPECTED: Record<string, string> = {
+  // §7 operations, §7b browser artefacts
+  'GET /health': 'public',
+  'GET /metrics': 'public',
+  'GET /widget.js': 'public',
+  'GET /dashboard': 'public',
+  'GET /dashboard/:file': 'public',
+  // §1 accounts
+  'POST /api/v1/auth/signup': 'public',
+  'POST /api/v1/auth/login': 'public',
+  'GET /api/v1/auth/me': 'dashboard:any',
+  // §2 projects and members
+  'POST /api/v1/projects': 'dashboard:any',
+  'GET /api/v1/projects': 'dashboard:any',
+  'GET /api/v1/projects/:projectId': 'dashboard:viewer',
+  'PATCH /api/v1/projects/:projectId': 'dashboard:admin',
+  'DELETE /api/v1/projects/:projectId': 'dashboard:owner',
+  'GET /api/v1/projects/:projectId/members': 'dashboard:viewer',
+  'POST /api/v1/projects/:projectId/members': 'dashboard:admin',
+  'PATCH /api/v1/projects/:projectId/members/:userId': 'dashboard:admin',
+  'DELETE /api/v1/projects/:projectId/members/:userId': 'dashboard:admin',
+  // §3 widget security settings
+  'GET /api/v1/projects/:projectId/widget/security': 'dashboard:viewer',
+  'PATCH /api/v1/projects/:projectId/widget/security': 'dashboard:admin',
+  // §4 secret key
+  'GET /api/v1/projects/:projectId/widget/secret-key': 'dashboard:admin',
+  'POST /api/v1/projects/:projectId/widget/secret-key/rotate': 'dashboard:admin',
+  // §5 audit log and sessions
+  'GET /api/v1/projects/:projectId/audit-log': 'dashboard:admin',
+  'GET /api/v1/projects/:projectId/sessions': 'dashboard:viewer',
+  'GET /api/v1/projects/:projectId/sessions/:sessionId': 'dashboard:viewer',
+  'POST /api/v1/projects/:projectId/sessions/:sessionId/messages': 'dashboard:admin',
+  // §6 widget API (the widget guard) and its CORS preflight
+  'OPTIONS /api/v1/widget/:projectId/*': 'widget',
+  'GET /api/v1/widget/:projectId/config': 'widget',
+  'POST /api/v1/widget/:projectId/sessions': 'widget',
+  'GET /api/v1/widget/:projectId/sessions': 'widget',
+  'GET /api/v1/widget/:projectId/sessions/:sessionId/messages': 'widget',
+  'POST /api/v1/widget/:projectId/sessions/:sessionId/messages': 'widget',
+};
+
+interface Route {
+  /** `METHOD /path` as the router serves it. */
+  route: string;
+  access: string;
+}
+
+/** Reads every controller handler's route and access metadata, like the guards do. */
+function inventory(app: TestApp): Route[] {
+  const discovery = new DiscoveryService(app.app.get(ModulesContainer));
+  const scanner = new MetadataScanner();
+  const fastify = app.app.getHttpAdapter().getInstance();
+  const routes: Route[] = [];
+  for (const wrapper of discovery.getControllers()) {
+    const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
+    if (!controller) continue;
+    for (const name of scanner.getAllMethodNames(controller.prototype)) {
+      const handler = (controller.prototype as Record<string, object>)[name];
+      if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+      for (const path of pathsOf(controller, handler)) {
+        // The global prefix does not apply to the excluded paths (operations, artefacts).
+        const url = [`/api/v1${path}`, path].find((u) => fastify.hasRoute({ method, url: u }));
+        routes.push({
+          route: `${method} ${url ?? `${path} (not served!)`}`,
+          access: accessOf(controller, handler),
+        });
+      }
+    }
+  }
+  return routes.sort((a, b) => a.route.localeCompare(b.route));
+}
+
+function pathsOf(controller: object, handler: object): string[] {
+  const list = (value: unknown): string[] =>
+    Array.isArray(value) ? value.map(String) : [String(value ?? '/')];
+  const join = (...parts: string[]): string =>
+    `/${parts
+      .map((p) => p.replace(/^\/+|\/+$/g, ''))
+      .filter(Boolean)
+      .join('/')}`;
+  return list(Reflect.getMetadata(PATH_METADATA, controller)).flatMap((base) =>
+    list(Reflect.getMetadata(PATH_METADATA, handler)).map((path) => join(base, path)),
+  );
+}
+
+function accessOf(controller: object, handler: object): string {
+  const meta = (key: string): unknown =>
+    Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller);
+  const role = projectAccessRoleOf(handler) ?? projectAccessRoleOf(controller);
+  const kinds = [meta(IS_PUBLIC) === true && 'public', meta(WIDGET_ROUTE) === true && 'widget'];
+  const marked = kinds.filter(Boolean) as string[];
+  // A route is exactly one thing; project roles mean nothing without a dashboard user.
+  if (marked.length > 1 || (marked.length === 1 && role)) {
+    return `conflict: ${[...marked, role && `project role ${role}`].filter(Boolean).join(' + ')}`;
+  }
+  return marked[0] ?? `dashboard:${role ?? 'any'}`;
+}
+
+describe('route access classification', () => {
+  const WidgetRoute = (): MethodDecorator & ClassDecorator => SetMetadata(WIDGET_ROUTE, true);
+
+  @Controller('samples')
+  class Samples {
+    @Get('b') @WidgetRoute() widget(): void {}
+    @Get('c') any(): void {}
+    @Get('d') @ProjectAccess('admin') admins(): void {}
+    @Get('e') @Public() @WidgetRoute() both(): void {}
+    @Get('f') @WidgetRoute() @ProjectAccess() confused(): void {}
+  }
+  @WidgetRoute()
+  @Controller('widgets')
+  class WidgetSamples {
+    @Get() list(): void {}
+  }
+  const proto = Samples.prototype as unknown as Record<string, object>;
+
+  it.each([
+    ['widget', 'widget'],
+    ['any', 'dashboard:any'],
+    ['admins', 'dashboard:admin'],
+    ['both', 'conflict: public + widget'],
+    ['confused', 'conflict: widget + project role viewer'],
+  ])('classifies %s as %s', (name, access) => {
+    expect(accessOf(Samples, proto[name])).toBe(access);
+  });
+
+  it('skips exactly the routes widget-access marks (one key, spelled in two places)', () => {
+    expect(WIDGET_ACCESS_ROUTE).toBe(WIDGET_ROUTE);
+  });
+
+  it('reads class-level markers', () => {
+    expect(accessOf(WidgetSamples, WidgetSamples.prototype.list)).toBe('widget');
+    @Public()
+    class PublicSamples {
+      get(): void {}
+    }
+    expect(accessOf(PublicSamples, PublicSamples.prototype.get)).toBe('public');
+  });
+});
+
+describe('route inventory', () => {
+  let app: TestApp;
+  let routes: Route[];
+
+  beforeAll(async () => {
+    app = await startTestApp(await createTestDatabase('pglite'));
+    routes = inventory(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await app?.db.drop();
+  });
+
+  it('classifies every handler as exactly one of public, widget or dashboard, as reviewed', () => {
+    const actual = Object.fromEntries(routes.map((r) => [r.route, r.access]));
+    expect(actual).toEqual(EXPECTED);
+    expect(routes).toHaveLength(Object.keys(EXPECTED).length);
+  });
+
+  it('answers every dashboard route without a token with 401 unauthorized', async () => {
+    const dashboard = routes.filter((r) => r.access.startsWith('dashboard:'));
+    expect(dashboard.length).toBeGreaterThan(0);
+    for (const { route } of dashboard) {
+      const [method, path] = route.split(' ');
+      const url = path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+      const res = await app.http()[method.toLowerCase() as 'get'](url).send({});
+      expect({ route, status: res.status, code: res.body.code }).toEqual({
+        route,
+        status: 401,
+        code: 'unauthorized',
+      });
+    }
+  });
+});
