@@ -21,6 +21,11 @@ export interface CreateAppOptions {
   logDestination?: DestinationStream;
 }
 
+/** Widget API paths, whose CORS the admin configuration must neither answer nor decorate. */
+export function isWidgetUrl(url: string | undefined): boolean {
+  return typeof url === 'string' && url.toLowerCase().startsWith(`/${API_PREFIX}/widget/`);
+}
+
 /** Builds the whole service on Fastify; main.ts and every e2e test use this. */
 export async function createApp(
   config: AppConfig,
@@ -30,6 +35,8 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT,
+    // Long ids must reach our handlers (→ 404 with the API body), not Fastify's 414.
+    maxParamLength: 1024,
     requestIdHeader: false,
     genReqId: requestIdOf,
     // One line per request is written by our onResponse hook instead.
@@ -50,9 +57,17 @@ export async function createApp(
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
-    metrics.httpRequests.observe({ method: request.method, route, status: reply.statusCode }, seconds);
+    metrics.httpRequests.observe(
+      { method: request.method, route, status: reply.statusCode },
+      seconds,
+    );
     request.log.info(
-      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });
@@ -70,13 +85,22 @@ export async function createApp(
     // The widget script and API are loaded cross-origin by customer sites.
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   });
-  app.enableCors({
-    // Admin API only; the widget routes answer CORS themselves (widget-access).
+  const adminCors = {
     origin: config.dashboardOrigins.length > 0 ? config.dashboardOrigins : false,
     credentials: false,
     allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,
+  };
+  // Admin API only: widget routes answer CORS (preflights included) per project, from the
+  // widget guard's origin rules (src/widget-security/widget-preflight.controller.ts).
+  app.enableCors({
+    delegator: (request, callback) =>
+      // The matched route's pattern, so that a percent-encoded path cannot slip past.
+      callback(
+        null,
+        isWidgetUrl(request.routeOptions.url ?? request.url) ? { origin: false } : adminCors,
+      ),
   });
 
   const document = SwaggerModule.createDocument(

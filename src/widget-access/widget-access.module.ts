@@ -1,0 +1,52 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { SecurityCache } from './security-cache';
+import { WidgetAccessGuard } from './widget-access.guard';
+import {
+  DEFAULT_WIDGET_CORS,
+  WIDGET_CORS_OPTIONS,
+  type WidgetAccessModuleOptions,
+} from './widget-access.options';
+import { WidgetAccessService } from './widget-access.service';
+import {
+  NoopWidgetAccessObserver,
+  WidgetAccessObserver,
+  WidgetSecurityStateSource,
+} from './widget-security-state';
+
+function bind<T>(token: abstract new (...args: never[]) => T, impl: unknown): Provider {
+  return typeof impl === 'function'
+    ? { provide: token, useClass: impl as new (...args: never[]) => T }
+    : { provide: token, useValue: impl };
+}
+
+/**
+ * The widget guard as a reusable module. The app binds its own reader of security state:
+ *
+ *   WidgetAccessModule.forRoot({ imports: [...], stateSource: MySource, observer: MyMetrics })
+ *
+ * then protects routes with `@WidgetEndpoint()` in any module that imports this one.
+ */
+@Module({})
+export class WidgetAccessModule {
+  static forRoot(options: WidgetAccessModuleOptions): DynamicModule {
+    return {
+      module: WidgetAccessModule,
+      imports: options.imports ?? [],
+      providers: [
+        bind(WidgetSecurityStateSource, options.stateSource),
+        bind(WidgetAccessObserver, options.observer ?? NoopWidgetAccessObserver),
+        { provide: WIDGET_CORS_OPTIONS, useValue: { ...DEFAULT_WIDGET_CORS, ...options.cors } },
+        {
+          provide: SecurityCache,
+          inject: [WidgetSecurityStateSource],
+          useFactory: (source: WidgetSecurityStateSource) =>
+            new SecurityCache(source, options.cache),
+        },
+        WidgetAccessService,
+        WidgetAccessGuard,
+      ],
+      // The guard is instantiated in each consumer module: what it injects is exported.
+      exports: [WidgetAccessService, WidgetAccessGuard, WidgetAccessObserver],
+    };
+  }
+}

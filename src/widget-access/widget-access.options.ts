@@ -1,0 +1,30 @@
+import type { ModuleMetadata, Type } from '@nestjs/common';
+import type { SecurityCacheOptions } from './security-cache';
+import type { WidgetAccessObserver, WidgetSecurityStateSource } from './widget-security-state';
+
+/** CORS answers of widget routes (preflights). */
+export interface WidgetCorsOptions {
+  methods: readonly string[];
+  allowedHeaders: readonly string[];
+  maxAgeSeconds: number;
+}
+
+export const DEFAULT_WIDGET_CORS: Readonly<WidgetCorsOptions> = Object.freeze({
+  methods: ['GET', 'POST'],
+  allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+  // Safe to cache: every actual request is still checked against the current origin list.
+  maxAgeSeconds: 600,
+});
+
+export interface WidgetAccessModuleOptions {
+  /** Modules that provide what the source and observer inject. */
+  imports?: ModuleMetadata['imports'];
+  /** The app's reader of a project's security state: a class (injected) or an instance. */
+  stateSource: Type<WidgetSecurityStateSource> | WidgetSecurityStateSource;
+  /** Hears every decision (metrics); default: none. */
+  observer?: Type<WidgetAccessObserver> | WidgetAccessObserver;
+  cache?: Partial<SecurityCacheOptions>;
+  cors?: Partial<WidgetCorsOptions>;
+}
+
+export const WIDGET_CORS_OPTIONS = Symbol('WIDGET_CORS_OPTIONS');

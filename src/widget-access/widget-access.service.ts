@@ -1,0 +1,95 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import {
+  SecurityCache,
+  SecurityStateUnavailableError,
+  type CachedSecurity,
+} from './security-cache';
+import {
+  checkOrigin,
+  corsHeaders,
+  decideWith,
+  projectNotFound,
+  serviceUnavailable,
+  type WidgetAccessInput,
+  type WidgetDecision,
+  type WidgetDenied,
+} from './widget-access.decision';
+import { WIDGET_CORS_OPTIONS, type WidgetCorsOptions } from './widget-access.options';
+import { WidgetSecurityStateSource } from './widget-security-state';
+
+export type WidgetPreflightDecision =
+  { allowed: true; headers: Record<string, string> } | WidgetDenied;
+
+/**
+ * The one implementation of the widget guard's checks (API.md §6). The guard, the CORS
+ * preflight and the diagnostics endpoint all call it; it knows nothing of HTTP objects.
+ */
+@Injectable()
+export class WidgetAccessService implements OnModuleInit, OnModuleDestroy {
+  constructor(
+    private readonly source: WidgetSecurityStateSource,
+    private readonly cache: SecurityCache,
+    @Inject(WIDGET_CORS_OPTIONS) private readonly cors: WidgetCorsOptions,
+  ) {}
+
+  onModuleInit(): void {
+    this.cache.start();
+  }
+
+  onModuleDestroy(): void {
+    this.cache.stop();
+  }
+
+  /** Project → origin → token. Never throws; a store failure is a 503 decision. */
+  async decide(input: WidgetAccessInput): Promise<WidgetDecision> {
+    const found = await this.lookup(input);
+    return 'allowed' in found ? found : decideWith(found.entry, input);
+  }
+
+  /**
+   * A CORS preflight carries no token: only the project and the origin are checked. A
+   * refusal carries no allowing header, so the browser does not send the request.
+   */
+  async preflight(
+    input: Omit<WidgetAccessInput, 'authorization'>,
+  ): Promise<WidgetPreflightDecision> {
+    const found = await this.lookup(input);
+    if ('allowed' in found) return found;
+    const origin = typeof input.origin === 'string' && input.origin !== '' ? input.origin : null;
+    if (found.entry === null) return projectNotFound(origin);
+    const refused = checkOrigin(found.entry, origin);
+    if (refused) return { ...refused, headers: { Vary: 'Origin' } };
+    return {
+      allowed: true,
+      headers: {
+        ...corsHeaders(origin),
+        'Access-Control-Allow-Methods': this.cors.methods.join(', '),
+        'Access-Control-Allow-Headers': this.cors.allowedHeaders.join(', '),
+        'Access-Control-Max-Age': String(this.cors.maxAgeSeconds),
+      },
+    };
+  }
+
+  /** Drops a project's cached state (for callers that changed it out of band). */
+  invalidate(projectId: string): void {
+    const id = this.source.canonicalId(projectId);
+    if (id !== null) this.cache.evict(id);
+  }
+
+  private async lookup(
+    input: Pick<WidgetAccessInput, 'projectId' | 'origin'>,
+  ): Promise<{ entry: CachedSecurity | null } | WidgetDenied> {
+    const origin = typeof input.origin === 'string' && input.origin !== '' ? input.origin : null;
+    const id =
+      typeof input.projectId === 'string' ? this.source.canonicalId(input.projectId) : null;
+    if (id === null) return { entry: null };
+    const hit = this.cache.peek(id);
+    if (hit !== undefined) return { entry: hit };
+    try {
+      return { entry: await this.cache.get(id) };
+    } catch (error) {
+      if (error instanceof SecurityStateUnavailableError) return serviceUnavailable(origin);
+      throw error;
+    }
+  }
+}

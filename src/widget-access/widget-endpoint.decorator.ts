@@ -1,0 +1,92 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiServiceUnavailableResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { WidgetIdentity } from './widget-access.decision';
+import { WidgetAccessGuard } from './widget-access.guard';
+import { widgetCallerOf } from './widget-caller';
+
+/**
+ * Metadata key (value `true`) of every route the widget guard protects. The app's dashboard
+ * guard skips such routes; it spells the same string (src/auth/public.decorator.ts,
+ * WIDGET_ROUTE) because widget-access must not import the app's auth.
+ */
+export const WIDGET_ROUTE = 'widget:route';
+
+/** Marks a route as a widget route without guarding it (the CORS preflight route). */
+export const WidgetRoute = (): MethodDecorator & ClassDecorator => SetMetadata(WIDGET_ROUTE, true);
+
+/**
+ * Protects a controller or handler with the widget guard (API.md §6). The route must have a
+ * `:projectId` parameter; read the caller with `@WidgetCaller()`.
+ */
+export function WidgetEndpoint(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    WidgetRoute(),
+    UseGuards(WidgetAccessGuard),
+    ApiHeader({
+      name: 'Authorization',
+      required: false,
+      description:
+        '`Bearer <widgetToken>`: an HS256 JWT signed with the project secret key. Required ' +
+        'when the project requires tokens; validated whenever sent.',
+    }),
+    ApiHeader({
+      name: 'Origin',
+      required: false,
+      description: 'Must match the allowed origins unless the list is empty.',
+    }),
+    ApiNotFoundResponse({ description: 'project_not_found: unknown, deleted or malformed id.' }),
+    ApiForbiddenResponse({
+      description:
+        'origin_not_allowed: the Origin header is missing, `null` or not in the list; the ' +
+        'answer still echoes Access-Control-Allow-Origin so the widget can read it.',
+    }),
+    ApiUnauthorizedResponse({
+      description:
+        'token_required, token_malformed, token_signature_invalid, token_key_rotated, ' +
+        'token_claims_invalid, token_expired, token_not_yet_valid, secret_key_exposed; with ' +
+        'WWW-Authenticate.',
+    }),
+    ApiServiceUnavailableResponse({
+      description: 'service_unavailable: the security settings cannot be read (Retry-After).',
+    }),
+  );
+}
+
+/** What the guard established about the caller of a widget route. */
+export interface WidgetCaller {
+  /** Canonical project id. */
+  projectId: string;
+  /** The request's Origin header, or null. */
+  origin: string | null;
+  /** The project's `requireToken` setting as the guard applied it. */
+  requireToken: boolean;
+  identity: WidgetIdentity;
+}
+
+/**
+ * The caller of a `@WidgetEndpoint()` route. Throws (500) when the guard did not run: a
+ * route that reads it without the guard is a bug, never an anonymous caller.
+ */
+export const WidgetCaller = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): WidgetCaller => {
+    const caller = widgetCallerOf(context.switchToHttp().getRequest<object>());
+    if (!caller) {
+      throw new Error(
+        '@WidgetCaller() read on a route without @WidgetEndpoint(): the widget guard did not run.',
+      );
+    }
+    return caller;
+  },
+);
