@@ -35,21 +35,33 @@ describe(ApiValidationPipe.name, () => {
   };
 
   it('reports every bad field by its path', async () => {
-    const error = await failure({ email: 'nope', password: 'short', items: [{ label: 'a' }, { label: 3 }] });
+    const error = await failure({
+      email: 'nope',
+      password: 'short',
+      items: [{ label: 'a' }, { label: 3 }],
+    });
     expect(error.status).toBe(400);
     expect(error.code).toBe('validation_failed');
     expect(error.errors?.map((e) => e.field)).toEqual(['email', 'password', 'items[1].label']);
   });
 
   it('refuses unknown properties', async () => {
-    const error = await failure({ email: 'a@b.co', password: 'x'.repeat(12), items: [], admin: true });
+    const error = await failure({
+      email: 'a@b.co',
+      password: 'x'.repeat(12),
+      items: [],
+      admin: true,
+    });
     expect(error.errors).toEqual([{ field: 'admin', message: expect.stringContaining('admin') }]);
   });
 
-  it.each([[[]], ['a string'], [null], [42]])('refuses a body that is not an object: %p', async (body) => {
-    const error = await failure(body);
-    expect(error.code).toBe('validation_failed');
-  });
+  it.each([[[]], ['a string'], [null], [42]])(
+    'refuses a body that is not an object: %p',
+    async (body) => {
+      const error = await failure(body);
+      expect(error.code).toBe('validation_failed');
+    },
+  );
 
   it('passes a valid body through as the DTO class', async () => {
     const value = await run({ email: 'a@b.co', password: 'x'.repeat(12), items: [{ label: 'a' }] });

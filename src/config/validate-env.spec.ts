@@ -93,7 +93,12 @@ describe(validateEnv.name, () => {
     ['SIGNUP_ENABLED', 'false', 'signupEnabled', false],
     ['PORT', '8080', 'port', 8080],
     ['RATE_LIMIT_WIDGET_PER_MINUTE', '42', 'rateLimitWidgetPerMinute', 42],
-    ['DASHBOARD_ORIGINS', 'https://a.example,http://localhost:5173/', 'dashboardOrigins', ['https://a.example', 'http://localhost:5173']],
+    [
+      'DASHBOARD_ORIGINS',
+      'https://a.example,http://localhost:5173/',
+      'dashboardOrigins',
+      ['https://a.example', 'http://localhost:5173'],
+    ],
   ])('reads %s=%s', (name, value, key, expected) => {
     const config = validateEnv({ DATA_DIR: dataDir(), [name]: value });
     expect(config[key as keyof typeof config]).toEqual(expected);
