@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BrowserModule } from './browser/browser.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { ApiValidationPipe } from './common/validation';
 import { AppConfig, ConfigModule } from './config';
@@ -11,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProjectsModule } from './projects/projects.module';
 import { SecretKeysModule } from './secret-keys/secret-keys.module';
+import { WidgetSecurityModule } from './widget-security/widget-security.module';
 import { WidgetSettingsModule } from './widget-settings/widget-settings.module';
 import { WidgetModule } from './widget/widget.module';
 
@@ -25,7 +27,9 @@ import { WidgetModule } from './widget/widget.module';
     WidgetSettingsModule,
     SecretKeysModule,
     ConversationsModule,
+    WidgetSecurityModule,
     WidgetModule,
+    BrowserModule,
   ],
   providers: [
     { provide: APP_PIPE, useClass: ApiValidationPipe },

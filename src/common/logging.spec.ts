@@ -25,7 +25,10 @@ describe(redactSecrets.name, () => {
   it('applies to everything the logger writes', () => {
     const lines: string[] = [];
     const logger = createLogger('info', { write: (line: string) => lines.push(line) });
-    logger.info({ req: { headers: { authorization: 'Bearer abc' } }, note: secretKey }, `saw ${jwt}`);
+    logger.info(
+      { req: { headers: { authorization: 'Bearer abc' } }, note: secretKey },
+      `saw ${jwt}`,
+    );
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain(secretKey);
     expect(lines[0]).not.toContain(jwt);
