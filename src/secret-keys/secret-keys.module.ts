@@ -1,9 +1,15 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { AppConfig } from '../config';
+import { KeyRotationService } from './key-rotation.service';
 import { SecretKeyCipher } from './secret-key-cipher';
+import { SecretKeysController } from './secret-keys.controller';
 import { SecretKeysService } from './secret-keys.service';
+import { SecurityStateService } from './security-state.service';
 
 @Module({
+  imports: [AuditModule],
+  controllers: [SecretKeysController],
   providers: [
     {
       provide: SecretKeyCipher,
@@ -11,7 +17,9 @@ import { SecretKeysService } from './secret-keys.service';
       useFactory: (config: AppConfig) => new SecretKeyCipher(config.secretsMasterKey),
     },
     SecretKeysService,
+    KeyRotationService,
+    SecurityStateService,
   ],
-  exports: [SecretKeysService, SecretKeyCipher],
+  exports: [SecretKeysService, SecretKeyCipher, SecurityStateService],
 })
 export class SecretKeysModule {}

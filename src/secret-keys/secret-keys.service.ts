@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { projectNotFound, ProjectMembership } from '../projects/project-access';
 import { SecretKey } from './secret-key.entity';
 import { generateSecretKey, MASTER_KEY_VERSION, SecretKeyCipher } from './secret-key-cipher';
+import { SecretKeyResponse } from './secret-keys.dto';
 
 @Injectable()
 export class SecretKeysService {
-  constructor(private readonly cipher: SecretKeyCipher) {}
+  constructor(
+    private readonly cipher: SecretKeyCipher,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   /**
    * Creates and stores (encrypted) the key of `epoch`, inside the caller's
@@ -26,5 +33,32 @@ export class SecretKeysService {
     });
     await manager.insert(SecretKey, row);
     return Object.assign(row, { secretKey });
+  }
+
+  /**
+   * The current key in clear. The audit entry commits with the read: if it cannot
+   * be written, the key is not shown.
+   */
+  async reveal({ projectId, user }: ProjectMembership): Promise<SecretKeyResponse> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: { id: string; epoch: number; ciphertext: Buffer; createdAt: Date }[] =
+        await manager.query(
+          `SELECT p.id, k.epoch, k.ciphertext, k.created_at AS "createdAt"
+             FROM projects p
+             JOIN secret_keys k ON k.project_id = p.id AND k.epoch = p.key_epoch
+            WHERE p.id = $1 AND p.deleted_at IS NULL`,
+          [projectId],
+        );
+      if (rows.length === 0) throw projectNotFound();
+      const { id, epoch, ciphertext, createdAt } = rows[0];
+      const secretKey = this.cipher.open(ciphertext, id, epoch);
+      await this.audit.record(manager, {
+        projectId: id,
+        actor: { userId: user.id, email: user.email },
+        action: 'widget.secret_key.revealed',
+        details: { keyEpoch: epoch },
+      });
+      return { secretKey, keyEpoch: epoch, createdAt };
+    });
   }
 }

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SecretKeyCipher } from './secret-key-cipher';
+import {
+  assembleSecurityState,
+  ProjectSecurityState,
+  RETIRED_KEYS_KEPT,
+  SecurityRow,
+} from './security-state';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type StateRow = SecurityRow & { epoch: number | null; ciphertext: Buffer | null };
+
+/**
+ * The database side of the widget guard's port: a project's whole security state
+ * (settings and decrypted keys) for a cache miss, and a cheap version check for the
+ * cache's periodic staleness re-check. Whatever it returns holds secrets: never log it.
+ */
+@Injectable()
+export class SecurityStateService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cipher: SecretKeyCipher,
+  ) {}
+
+  /**
+   * `null` for a malformed, unknown or deleted project. One SQL statement reads the
+   * project row with its newest keys, so the row and the keys come from one snapshot
+   * even while a rotation commits.
+   */
+  async loadSecurityState(projectId: string): Promise<ProjectSecurityState | null> {
+    if (!UUID.test(projectId)) return null;
+    const rows: StateRow[] = await this.dataSource.query(
+      `SELECT p.id, p.security_version AS "securityVersion", p.key_epoch AS "keyEpoch",
+              p.require_token AS "requireToken", p.allowed_origins AS "allowedOrigins",
+              p.max_token_lifetime_seconds AS "maxTokenLifetimeSeconds",
+              p.key_exposed_at AS "keyExposedAt",
+              p.previous_key_expires_at AS "previousKeyExpiresAt",
+              k.epoch, k.ciphertext
+         FROM projects p
+         LEFT JOIN secret_keys k
+           ON k.project_id = p.id AND k.epoch <= p.key_epoch AND k.epoch >= p.key_epoch - $2
+        WHERE p.id = $1 AND p.deleted_at IS NULL
+        ORDER BY k.epoch DESC`,
+      [projectId, RETIRED_KEYS_KEPT + 1],
+    );
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    // The AAD binds the canonical id the key was sealed under, not the caller's spelling.
+    const keys = rows.flatMap((r) =>
+      r.epoch === null || r.ciphertext === null
+        ? []
+        : [{ epoch: r.epoch, open: () => this.cipher.open(r.ciphertext!, row.id, r.epoch!) }],
+    );
+    return assembleSecurityState(row, keys, Date.now());
+  }
+
+  /**
+   * The current `securityVersion` of each live project among `projectIds`, keyed by its
+   * canonical (lower-case) id; malformed, unknown and deleted ids are absent. One query.
+   */
+  async securityVersions(projectIds: readonly string[]): Promise<Map<string, number>> {
+    const ids = [
+      ...new Set(projectIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase())),
+    ];
+    if (ids.length === 0) return new Map();
+    const rows: { id: string; version: number }[] = await this.dataSource.query(
+      `SELECT id, security_version AS version FROM projects
+        WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.version]));
+  }
+}
