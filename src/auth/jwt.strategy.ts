@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { InjectRepository } from '@nestjs/typeorm';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { Repository } from 'typeorm';
 import { AppConfig } from '../config';
 import {
   ACCESS_TOKEN_ALGORITHM,
@@ -11,19 +9,18 @@ import {
   AccessTokenClaims,
   accessTokenKey,
 } from './access-token';
-import type { AuthUser } from './current-user.decorator';
-import { User } from './user.entity';
 
 export const JWT_STRATEGY = 'jwt';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Checks the dashboard access token, then that its user still exists. */
+/**
+ * Checks the dashboard access token's signature and claims only. Passport keeps
+ * strategies in one process-wide registry, so this must not hold app state (a
+ * repository): the guard, which is per app, checks that the user still exists.
+ */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
-  constructor(
-    config: AppConfig,
-    @InjectRepository(User) private readonly users: Repository<User>,
-  ) {
+  constructor(config: AppConfig) {
     const key = accessTokenKey(config);
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -35,12 +32,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     });
   }
 
-  async validate(claims: Partial<AccessTokenClaims>): Promise<AuthUser | false> {
-    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) return false;
-    const user = await this.users.findOne({
-      where: { id: claims.sub },
-      select: { id: true, email: true },
-    });
-    return user ? { id: user.id, email: user.email } : false;
+  validate(claims: Partial<AccessTokenClaims>): { id: string } | false {
+    return typeof claims.sub === 'string' && UUID.test(claims.sub) ? { id: claims.sub } : false;
   }
 }
