@@ -14,6 +14,7 @@ import { ProjectsModule } from './projects/projects.module';
 import { SecretKeysModule } from './secret-keys/secret-keys.module';
 import { WidgetSecurityModule } from './widget-security/widget-security.module';
 import { WidgetSettingsModule } from './widget-settings/widget-settings.module';
+import { WidgetStatsModule } from './widget-stats/widget-stats.module';
 import { WidgetModule } from './widget/widget.module';
 
 @Module({
@@ -28,6 +29,7 @@ import { WidgetModule } from './widget/widget.module';
     SecretKeysModule,
     ConversationsModule,
     WidgetSecurityModule,
+    WidgetStatsModule,
     WidgetModule,
     BrowserModule,
   ],

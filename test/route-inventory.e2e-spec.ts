@@ -40,6 +40,9 @@ const EXPECTED: Record<string, string> = {
   // §3 widget security settings
   'GET /api/v1/projects/:projectId/widget/security': 'dashboard:viewer',
   'PATCH /api/v1/projects/:projectId/widget/security': 'dashboard:admin',
+  // §8 diagnostics and safe roll-out
+  'POST /api/v1/projects/:projectId/widget/security/diagnose': 'dashboard:admin',
+  'GET /api/v1/projects/:projectId/widget/security/stats': 'dashboard:viewer',
   // §4 secret key
   'GET /api/v1/projects/:projectId/widget/secret-key': 'dashboard:admin',
   'POST /api/v1/projects/:projectId/widget/secret-key/rotate': 'dashboard:admin',

@@ -78,6 +78,8 @@ describeEachDatabase('widget security settings', (ctx) => {
       secretKeyHint: expect.stringMatching(/^sk_live_…[A-Za-z0-9_-]{4}$/),
       keyRotatedAt: expect.stringMatching(ISO),
       previousKeyExpiresAt: null,
+      maxTokenLifetimeSeconds: null,
+      keyExposedAt: null,
       updatedAt: expect.stringMatching(ISO),
     });
   });
@@ -158,15 +160,27 @@ describeEachDatabase('widget security settings', (ctx) => {
       {
         actor: { userId: team.owner.user.id, email: team.owner.user.email },
         details: {
-          before: { requireToken: false, allowedOrigins: [] },
-          after: { requireToken: true, allowedOrigins: ['https://a.com'] },
+          before: { requireToken: false, allowedOrigins: [], maxTokenLifetimeSeconds: null },
+          after: {
+            requireToken: true,
+            allowedOrigins: ['https://a.com'],
+            maxTokenLifetimeSeconds: null,
+          },
         },
       },
       {
         actor: { userId: team.owner.user.id, email: team.owner.user.email },
         details: {
-          before: { requireToken: true, allowedOrigins: ['https://a.com'] },
-          after: { requireToken: true, allowedOrigins: ['*.a.com', 'https://a.com'] },
+          before: {
+            requireToken: true,
+            allowedOrigins: ['https://a.com'],
+            maxTokenLifetimeSeconds: null,
+          },
+          after: {
+            requireToken: true,
+            allowedOrigins: ['*.a.com', 'https://a.com'],
+            maxTokenLifetimeSeconds: null,
+          },
         },
       },
     ]);
@@ -282,7 +296,10 @@ describeEachDatabase('widget security settings', (ctx) => {
     [{ allowedOrigins: 'https://a.com' }, 'allowedOrigins'],
     [{ allowedOrigins: { 0: 'https://a.com' } }, 'allowedOrigins'],
     [{ requireToken: true, keyEpoch: 9 }, 'keyEpoch'],
-    [{ maxTokenLifetimeSeconds: 60 }, 'maxTokenLifetimeSeconds'],
+    [{ maxTokenLifetimeSeconds: 59 }, 'maxTokenLifetimeSeconds'],
+    [{ maxTokenLifetimeSeconds: 2592001 }, 'maxTokenLifetimeSeconds'],
+    [{ maxTokenLifetimeSeconds: '3600' }, 'maxTokenLifetimeSeconds'],
+    [{ keyExposedAt: null }, 'keyExposedAt'],
   ])('refuses %j with a validation error on %s', async (body, field) => {
     const res = await patch(body);
     expect(res.status).toBe(400);

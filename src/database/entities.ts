@@ -5,6 +5,7 @@ import { ChatSession } from '../conversations/chat-session.entity';
 import { ProjectMember } from '../projects/project-member.entity';
 import { Project } from '../projects/project.entity';
 import { SecretKey } from '../secret-keys/secret-key.entity';
+import { WidgetGuardStat } from '../widget-stats/widget-guard-stat.entity';
 
 /** Every entity, for the app and for the TypeORM CLI (ormconfig.ts). */
 export const ENTITIES = [
@@ -15,4 +16,5 @@ export const ENTITIES = [
   AuditEntry,
   ChatSession,
   ChatMessage,
+  WidgetGuardStat,
 ];

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AppConfig } from '../config';
+import { KeyExposureService } from './key-exposure.service';
 import { KeyRotationService } from './key-rotation.service';
 import { SecretKeyCipher } from './secret-key-cipher';
 import { SecretKeysController } from './secret-keys.controller';
@@ -19,7 +20,8 @@ import { SecurityStateService } from './security-state.service';
     SecretKeysService,
     KeyRotationService,
     SecurityStateService,
+    KeyExposureService,
   ],
-  exports: [SecretKeysService, SecretKeyCipher, SecurityStateService],
+  exports: [SecretKeysService, SecretKeyCipher, SecurityStateService, KeyExposureService],
 })
 export class SecretKeysModule {}

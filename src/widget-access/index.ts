@@ -13,6 +13,7 @@ export {
   WidgetRoute,
 } from './widget-endpoint.decorator';
 export { setWidgetHeaders } from './widget-headers';
+export { WidgetRateLimiter } from './widget-rate-limiter';
 export {
   NoopWidgetAccessObserver,
   WidgetAccessObserver,
@@ -33,6 +34,12 @@ export type {
   WidgetDenied,
   WidgetIdentity,
 } from './widget-access.decision';
+export type {
+  WidgetCheckTrace,
+  WidgetDiagnosis,
+  WidgetDiagnosisInput,
+  WidgetTokenView,
+} from './widget-access.diagnosis';
 export { DEFAULT_SECURITY_CACHE_OPTIONS } from './security-cache';
 export type { SecurityCacheOptions } from './security-cache';
 export type { ProjectSigningKeys, SigningKey, VerifiedToken } from './token/token-verifier';

@@ -197,6 +197,24 @@ describe(SecurityCache.name, () => {
       expect(source.versionCalls).toEqual([]);
     });
 
+    it('keeps an entry stored while the versions were being read (it was not asked about)', async () => {
+      await cache.get('p1');
+      const reading = deferred<void>();
+      const versions = source.versions.bind(source);
+      source.versions = async (ids) => {
+        const found = await versions(ids); // read now, answered later
+        await reading.promise;
+        return found;
+      };
+      const recheck = cache.recheck(); // asks about p1 only
+      const p2 = await cache.get('p2'); // loaded and stored meanwhile
+      reading.resolve();
+      await recheck;
+      expect(cache.peek('p2')).toBe(p2);
+      expect(cache.peek('p1')).toBeDefined();
+      expect(source.loads).toEqual(['p1', 'p2']);
+    });
+
     it('runs on a timer once started, and stops with the cache', async () => {
       jest.useFakeTimers();
       try {

@@ -1,7 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
-import { createTokenVerifier, type TokenVerifier } from './token/token-verifier';
+import {
+  createTokenVerifier,
+  VerifiedTokenCache,
+  type TokenVerifier,
+} from './token/token-verifier';
 import type {
   WidgetOriginPolicy,
   WidgetSecurityState,
@@ -15,9 +19,20 @@ export interface SecurityCacheOptions {
   stalenessMs: number;
   /** How often the versions of every cached project are compared with the source. */
   recheckIntervalMs: number;
+  /**
+   * A load or re-check the source has not answered by then is given up: the request gets a
+   * 503 rather than waiting (a database cut off by the network may never answer nor close).
+   */
+  sourceTimeoutMs: number;
   /** How long an unknown project id is answered 404 without asking the source again. */
   negativeTtlMs: number;
   maxNegativeEntries: number;
+  /**
+   * Verified tokens remembered across all projects (one shared, bounded cache: a hit skips the
+   * HMAC), by count and by estimated bytes.
+   */
+  maxCachedTokens: number;
+  maxCachedTokenBytes: number;
   /** Clock skew allowed on exp, nbf and iat. */
   clockSkewSeconds: number;
   /** The cache's clock (tests pass a fake one). */
@@ -30,8 +45,11 @@ export const DEFAULT_SECURITY_CACHE_OPTIONS: Readonly<SecurityCacheOptions> = Ob
   // API.md §4 wants changes everywhere within 1 s: NOTIFY is the fast path, this re-check
   // is the bound when a notice is lost.
   recheckIntervalMs: 1_000,
+  sourceTimeoutMs: 3_000,
   negativeTtlMs: 5_000,
   maxNegativeEntries: 10_000,
+  maxCachedTokens: 100_000,
+  maxCachedTokenBytes: 64 * 1024 * 1024,
   clockSkewSeconds: 60,
   now: Date.now,
 });
@@ -73,6 +91,8 @@ export class SecurityCache {
   private readonly entries: LRUCache<string, CachedSecurity>;
   /** Unknown ids → until when they are answered without a load. */
   private readonly unknown: LRUCache<string, number>;
+  /** Shared by the verifiers of every entry, so that their memory has one bound. */
+  private readonly tokens: VerifiedTokenCache;
   /** Single flight: concurrent misses of one project share one load. */
   private readonly loading = new Map<string, Flight>();
   private timer: NodeJS.Timeout | null = null;
@@ -87,10 +107,19 @@ export class SecurityCache {
     this.options = { ...DEFAULT_SECURITY_CACHE_OPTIONS, ...options };
     this.entries = new LRUCache({ max: this.options.maxEntries });
     this.unknown = new LRUCache({ max: this.options.maxNegativeEntries });
+    this.tokens = new VerifiedTokenCache({
+      maxEntries: this.options.maxCachedTokens,
+      maxBytes: this.options.maxCachedTokenBytes,
+    });
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Verified tokens remembered, and their estimated bytes (bounded by the options). */
+  get tokenCacheUsage(): { entries: number; bytes: number } {
+    return { entries: this.tokens.size, bytes: this.tokens.bytes };
   }
 
   /**
@@ -127,6 +156,7 @@ export class SecurityCache {
     this.entries.clear();
     this.unknown.clear();
     this.loading.clear();
+    this.tokens.clear();
   }
 
   /** Subscribes to the source's change feed and starts the periodic re-check. */
@@ -161,8 +191,14 @@ export class SecurityCache {
     this.rechecking = true;
     const startedAt = this.options.now();
     try {
-      const versions = await this.source.versions([...this.entries.keys()]);
-      for (const [id, entry] of [...this.entries.entries()]) {
+      const asked = [...this.entries.keys()];
+      const versions = await this.withinTimeout(this.source.versions(asked));
+      // Only the projects asked about: one stored while the versions were read is not in
+      // them (and is at least as new); dropping it would cost a reload, and at capacity an
+      // eviction of another entry, then another… (a cascade the benchmark showed).
+      for (const id of asked) {
+        const entry = this.entries.peek(id);
+        if (entry === undefined) continue;
         const version = versions.get(id);
         if (version === entry.version) {
           entry.checkedAtMs = Math.max(entry.checkedAtMs, startedAt);
@@ -183,6 +219,17 @@ export class SecurityCache {
     }
   }
 
+  /** The source's answer, or a rejection once `sourceTimeoutMs` has passed without one. */
+  private withinTimeout<T>(answer: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const ms = this.options.sourceTimeoutMs;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from the source in ${ms} ms`)), ms);
+      timer.unref();
+    });
+    return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+  }
+
   private load(projectId: string): Promise<CachedSecurity | null> {
     const running = this.loading.get(projectId);
     if (running) return running.promise;
@@ -197,9 +244,9 @@ export class SecurityCache {
     const startedAt = this.options.now();
     let entry: CachedSecurity | null;
     try {
-      const state = await this.source.load(projectId);
+      const state = await this.withinTimeout(this.source.load(projectId));
       // A state we cannot compile (no key, bad lifetime) is refused like an unreadable one.
-      entry = state ? compileEntry(state, startedAt, this.options.clockSkewSeconds) : null;
+      entry = state ? compileEntry(state, startedAt, this.options, this.tokens) : null;
     } catch (error) {
       if (this.loading.get(projectId) === flight) this.loading.delete(projectId);
       throw new SecurityStateUnavailableError(error);
@@ -223,7 +270,8 @@ interface Flight {
 function compileEntry(
   state: WidgetSecurityState,
   checkedAtMs: number,
-  clockSkewSeconds: number,
+  { clockSkewSeconds }: SecurityCacheOptions,
+  cache: VerifiedTokenCache,
 ): CachedSecurity {
   return {
     projectId: state.projectId,
@@ -234,6 +282,7 @@ function compileEntry(
     verifier: createTokenVerifier(state.keys, {
       maxTokenLifetimeSeconds: state.maxTokenLifetimeSeconds,
       clockSkewSeconds,
+      cache,
     }),
     currentKeyDigest: secretDigest(state.keys.current.secret),
     checkedAtMs,

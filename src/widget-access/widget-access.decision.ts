@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { findSecretKeys, SECRET_KEY_SHAPE } from './secret-key-scan';
 import { secretDigest, type CachedSecurity } from './security-cache';
 import type { TokenErrorCode, VerifiedToken } from './token/token-verifier';
 
@@ -18,6 +19,8 @@ export interface WidgetAccessInput {
   origin?: string | null;
   /** The `Authorization` header as received. */
   authorization?: string | null;
+  /** The parsed request body, only looked into for leaked secret keys. */
+  body?: unknown;
   /** The time the token is judged at; defaults to now. */
   nowMs?: number;
 }
@@ -58,9 +61,12 @@ export interface WidgetDenied {
   /** Canonical id when the project was found. */
   projectId: string | null;
   origin: string | null;
-  /** For token_key_rotated: the retired key's epoch. */
+  /**
+   * For token_key_rotated: the retired key's epoch. For secret_key_exposed with
+   * `currentKeyExposed`: the epoch of the exposed (current) key.
+   */
   keyEpoch: number | null;
-  /** Set when the Authorization header held this project's current secret key. */
+  /** Set when the Authorization header or the body held this project's current secret key. */
   currentKeyExposed?: true;
   headers: Record<string, string>;
 }
@@ -70,8 +76,6 @@ export type WidgetDecision = WidgetAllowed | WidgetDenied;
 export const WIDGET_REALM = 'hissuno-widget';
 const SETTINGS = 'Settings > Widget > Security';
 const EXPOSED_HEADERS = 'WWW-Authenticate, Retry-After, X-Request-Id';
-// The shape of a secret key (API.md §4); a widget request must never carry one.
-const SECRET_KEY_SHAPE = /sk_live_[A-Za-z0-9_-]{43}/;
 // What may be echoed in Access-Control-Allow-Origin: a printable, bounded serialized origin.
 const ECHOABLE_ORIGIN = /^[\x21-\x7e]{1,300}$/;
 const SHOWN_ORIGIN_LENGTH = 120;
@@ -168,6 +172,13 @@ function exposesCurrentKey(entry: CachedSecurity, presented: string): boolean {
   return timingSafeEqual(secretDigest(presented), entry.currentKeyDigest);
 }
 
+/** Secret-key-shaped strings in the Authorization header or the body; usually none. */
+function findLeakedKeys(authorization: string | null, body: unknown): readonly string[] {
+  const inHeader = authorization === null ? null : SECRET_KEY_SHAPE.exec(authorization);
+  const inBody = findSecretKeys(body);
+  return inHeader ? [inHeader[0], ...inBody] : inBody;
+}
+
 /** Step 3: the identity, or the 401. */
 function checkToken(
   entry: CachedSecurity,
@@ -191,6 +202,20 @@ function checkToken(
     return denied;
   };
 
+  // Before token_required: a leaked key is the more urgent news, wherever it was sent.
+  const leaked = findLeakedKeys(authorization, input.body);
+  if (leaked.length > 0) {
+    const denied = unauthorized(
+      'secret_key_exposed',
+      `This request carries a secret key, which must never leave your backend: rotate it now in ${SETTINGS}, and send widget tokens signed with the new key instead.`,
+    );
+    if (leaked.some((key) => exposesCurrentKey(entry, key))) {
+      denied.currentKeyExposed = true;
+      denied.keyEpoch = entry.keyEpoch;
+    }
+    return denied;
+  }
+
   if (authorization === null) {
     if (entry.requireToken) {
       return unauthorized(
@@ -212,28 +237,21 @@ function checkToken(
     return allowed;
   }
 
-  const leaked = SECRET_KEY_SHAPE.exec(authorization);
-  if (leaked) {
-    const denied = unauthorized(
-      'secret_key_exposed',
-      `This request carries a secret key, which must never leave your backend: rotate it now in ${SETTINGS}, and send widget tokens signed with the new key instead.`,
-    );
-    if (exposesCurrentKey(entry, leaked[0])) denied.currentKeyExposed = true;
-    return denied;
-  }
-
   const space = authorization.indexOf(' ');
   const scheme = space < 0 ? authorization : authorization.slice(0, space);
   const token = space < 0 ? '' : authorization.slice(space + 1).trimStart();
-  if (scheme.toLowerCase() !== 'bearer' || token === '' || /\s/.test(token)) {
-    return unauthorized(
+  const malformedHeader = () =>
+    unauthorized(
       'token_malformed',
       `The Authorization header must be "Bearer <widgetToken>". ${TOKEN_ADVICE.token_malformed}`,
     );
-  }
+  if (scheme.toLowerCase() !== 'bearer' || token === '') return malformedHeader();
 
   const result = entry.verifier.verify(token, input.nowMs ?? Date.now());
   if (!result.ok) {
+    // White space inside the token is the header's fault. Tested only here, off the happy
+    // path: such a token is never base64url, so it never verifies.
+    if (/\s/.test(token)) return malformedHeader();
     return unauthorized(
       result.code,
       `${result.detail} ${TOKEN_ADVICE[result.code]}`,

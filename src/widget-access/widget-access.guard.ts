@@ -1,14 +1,17 @@
 import { CanActivate, ExecutionContext, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { setWidgetHeaders } from './widget-headers';
+import { corsHeaders } from './widget-access.decision';
 import { WidgetAccessException } from './widget-access.exception';
 import { WidgetAccessService } from './widget-access.service';
 import { attachWidgetCaller } from './widget-caller';
+import { WidgetRateLimiter } from './widget-rate-limiter';
 import { WidgetAccessObserver } from './widget-security-state';
 
 /**
  * The widget guard (API.md §6), in this order:
  *   1. project — unknown, deleted or malformed `:projectId` → 404 project_not_found;
+ *      then the optional rate limit (429), for known projects only;
  *   2. origin  — a non-empty allow-list must match `Origin` → 403 origin_not_allowed;
  *   3. token   — `Authorization: Bearer <jwt>`: required when the project says so (401
  *      token_required), verified whenever sent (401 token_*).
@@ -26,6 +29,7 @@ export class WidgetAccessGuard implements CanActivate {
   constructor(
     private readonly access: WidgetAccessService,
     @Optional() private readonly observer?: WidgetAccessObserver,
+    @Optional() private readonly limiter?: WidgetRateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -37,7 +41,22 @@ export class WidgetAccessGuard implements CanActivate {
       throw new Error('@WidgetEndpoint() needs a route with a :projectId parameter.');
     }
     const { origin, authorization } = request.headers;
-    const decision = await this.access.decide({ projectId, origin, authorization });
+    // The body (parsed by now) is passed only to be looked into for leaked secret keys.
+    const decision = await this.access.decide({
+      projectId,
+      origin,
+      authorization,
+      body: request.body,
+    });
+    if (this.limiter && decision.projectId !== null) {
+      try {
+        await this.limiter.hit(request, decision.projectId);
+      } catch (refusal) {
+        // Readable by the widget, like the 403: the same CORS headers, no token details.
+        setWidgetHeaders(reply, corsHeaders(decision.origin));
+        throw refusal;
+      }
+    }
     setWidgetHeaders(reply, decision.headers);
     try {
       this.observer?.decided({

@@ -7,6 +7,7 @@ import {
   type WidgetAccessModuleOptions,
 } from './widget-access.options';
 import { WidgetAccessService } from './widget-access.service';
+import { WidgetRateLimiter } from './widget-rate-limiter';
 import {
   NoopWidgetAccessObserver,
   WidgetAccessObserver,
@@ -29,6 +30,7 @@ function bind<T>(token: abstract new (...args: never[]) => T, impl: unknown): Pr
 @Module({})
 export class WidgetAccessModule {
   static forRoot(options: WidgetAccessModuleOptions): DynamicModule {
+    const limiter = options.rateLimiter ? [WidgetRateLimiter] : [];
     return {
       module: WidgetAccessModule,
       imports: options.imports ?? [],
@@ -44,9 +46,10 @@ export class WidgetAccessModule {
         },
         WidgetAccessService,
         WidgetAccessGuard,
+        ...(options.rateLimiter ? [bind(WidgetRateLimiter, options.rateLimiter)] : []),
       ],
       // The guard is instantiated in each consumer module: what it injects is exported.
-      exports: [WidgetAccessService, WidgetAccessGuard, WidgetAccessObserver],
+      exports: [WidgetAccessService, WidgetAccessGuard, WidgetAccessObserver, ...limiter],
     };
   }
 }

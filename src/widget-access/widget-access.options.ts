@@ -1,5 +1,6 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { SecurityCacheOptions } from './security-cache';
+import type { WidgetRateLimiter } from './widget-rate-limiter';
 import type { WidgetAccessObserver, WidgetSecurityStateSource } from './widget-security-state';
 
 /** CORS answers of widget routes (preflights). */
@@ -23,6 +24,8 @@ export interface WidgetAccessModuleOptions {
   stateSource: Type<WidgetSecurityStateSource> | WidgetSecurityStateSource;
   /** Hears every decision (metrics); default: none. */
   observer?: Type<WidgetAccessObserver> | WidgetAccessObserver;
+  /** Counts every request to a known project and may refuse it (429); default: no limit. */
+  rateLimiter?: Type<WidgetRateLimiter> | WidgetRateLimiter;
   cache?: Partial<SecurityCacheOptions>;
   cors?: Partial<WidgetCorsOptions>;
 }

@@ -14,6 +14,12 @@ import {
   type WidgetDecision,
   type WidgetDenied,
 } from './widget-access.decision';
+import {
+  authorizationOf,
+  explainDecision,
+  type WidgetDiagnosis,
+  type WidgetDiagnosisInput,
+} from './widget-access.diagnosis';
 import { WIDGET_CORS_OPTIONS, type WidgetCorsOptions } from './widget-access.options';
 import { WidgetSecurityStateSource } from './widget-security-state';
 
@@ -47,6 +53,31 @@ export class WidgetAccessService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * The decision the guard would make on a widget request with this Origin and
+   * `Authorization: Bearer <token>`, explained check by check (dashboard diagnostics). Same
+   * lookup and same rules (decideWith) as `decide`; the observer is not told, so a diagnosis
+   * never counts as a widget request.
+   */
+  async diagnose(input: WidgetDiagnosisInput): Promise<WidgetDiagnosis> {
+    const token = typeof input.token === 'string' ? input.token : null;
+    const request: WidgetAccessInput = {
+      projectId: input.projectId,
+      // As an HTTP parser hands a header over: without surrounding whitespace.
+      origin: typeof input.origin === 'string' ? input.origin.trim() : input.origin,
+      authorization: authorizationOf(token),
+      nowMs: input.nowMs,
+    };
+    const found = await this.lookup(request);
+    const entry = 'allowed' in found ? null : found.entry;
+    const decision = 'allowed' in found ? found : decideWith(found.entry, request);
+    return explainDecision(decision, {
+      origin: decision.origin,
+      allowsAllOrigins: entry ? entry.originPolicy.allowsAll : null,
+      token,
+    });
+  }
+
+  /**
    * A CORS preflight carries no token: only the project and the origin are checked. A
    * refusal carries no allowing header, so the browser does not send the request.
    */
@@ -76,15 +107,22 @@ export class WidgetAccessService implements OnModuleInit, OnModuleDestroy {
     if (id !== null) this.cache.evict(id);
   }
 
-  private async lookup(
+  // Not async on a cache hit (the steady state): no promise, no microtask of its own.
+  private lookup(
     input: Pick<WidgetAccessInput, 'projectId' | 'origin'>,
-  ): Promise<{ entry: CachedSecurity | null } | WidgetDenied> {
-    const origin = typeof input.origin === 'string' && input.origin !== '' ? input.origin : null;
+  ): { entry: CachedSecurity | null } | Promise<{ entry: CachedSecurity | null } | WidgetDenied> {
     const id =
       typeof input.projectId === 'string' ? this.source.canonicalId(input.projectId) : null;
     if (id === null) return { entry: null };
     const hit = this.cache.peek(id);
-    if (hit !== undefined) return { entry: hit };
+    return hit !== undefined ? { entry: hit } : this.load(id, input.origin);
+  }
+
+  private async load(
+    id: string,
+    requestOrigin: string | null | undefined,
+  ): Promise<{ entry: CachedSecurity | null } | WidgetDenied> {
+    const origin = typeof requestOrigin === 'string' && requestOrigin !== '' ? requestOrigin : null;
     try {
       return { entry: await this.cache.get(id) };
     } catch (error) {

@@ -7,13 +7,16 @@ interface StoredCaller {
   identity: WidgetIdentity;
 }
 
-// Keyed by the request object: nothing a client sends can put a caller there.
-const callers = new WeakMap<object, StoredCaller>();
+// A property key only this module holds: nothing a client sends can put a caller there. (A
+// symbol rather than a WeakMap keyed by the request: no ephemeron per request for the GC.)
+const CALLER = Symbol('widgetCaller');
+
+type CarriesCaller = { [CALLER]?: StoredCaller };
 
 export function attachWidgetCaller(request: object, caller: StoredCaller): void {
-  callers.set(request, Object.freeze(caller));
+  (request as CarriesCaller)[CALLER] = Object.freeze(caller);
 }
 
 export function widgetCallerOf(request: object): StoredCaller | undefined {
-  return callers.get(request);
+  return (request as CarriesCaller)[CALLER];
 }

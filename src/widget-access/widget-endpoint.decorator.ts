@@ -10,6 +10,7 @@ import {
   ApiHeader,
   ApiNotFoundResponse,
   ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { WidgetIdentity } from './widget-access.decision';
@@ -60,6 +61,11 @@ export function WidgetEndpoint(): MethodDecorator & ClassDecorator {
     }),
     ApiServiceUnavailableResponse({
       description: 'service_unavailable: the security settings cannot be read (Retry-After).',
+    }),
+    ApiTooManyRequestsResponse({
+      description:
+        'rate_limited: over the widget rate limit of the client address and project ' +
+        '(Retry-After), when the app binds one; readable cross-origin like the 403.',
     }),
   );
 }

@@ -8,11 +8,14 @@ export function setWidgetHeaders(reply: FastifyReply, headers: Record<string, st
       continue;
     }
     const existing = reply.getHeader('vary');
-    const present = String(existing ?? '')
+    if (existing === undefined || existing === '') {
+      reply.header('Vary', value); // the usual case: nothing to merge with
+      continue;
+    }
+    const present = String(existing)
       .split(',')
       .map((v) => v.trim().toLowerCase());
-    if (existing === undefined || existing === '') reply.header('Vary', value);
-    else if (!present.includes(value.toLowerCase()) && !present.includes('*')) {
+    if (!present.includes(value.toLowerCase()) && !present.includes('*')) {
       reply.header('Vary', `${String(existing)}, ${value}`);
     }
   }

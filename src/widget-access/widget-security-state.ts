@@ -70,9 +70,12 @@ export interface WidgetAccessEvent {
   readonly projectId: string | null;
   /** `verified`, `anonymous`, or the error code answered. */
   readonly outcome: string;
-  /** The key epoch that verified the token, or the retired one it matched; else null. */
+  /**
+   * The key epoch that verified the token, or the retired one it matched; with
+   * `currentKeyExposed`, the exposed key's epoch; else null.
+   */
   readonly keyEpoch: number | null;
-  /** The Authorization header held this project's current secret key (secret_key_exposed). */
+  /** The Authorization header or body held the project's current key (secret_key_exposed). */
   readonly currentKeyExposed?: true;
 }
 

@@ -9,7 +9,22 @@ import {
 } from '../widget-access';
 import { ProjectSecurityListener } from './project-security-listener';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * `/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i` without the regex, which
+ * costs ~0.2 µs: this runs on every widget request.
+ */
+export function isUuid(id: string): boolean {
+  if (id.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false; // '-'
+    } else if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))) {
+      return false; // not 0-9, a-f, A-F
+    }
+  }
+  return true;
+}
 
 /**
  * This app's binding of the widget guard's port: project security state read from the
@@ -28,7 +43,7 @@ export class DatabaseWidgetSecurityStateSource extends WidgetSecurityStateSource
 
   /** Project ids are UUIDs; any other string is answered 404 without a query. */
   override canonicalId(projectId: string): string | null {
-    return UUID.test(projectId) ? projectId.toLowerCase() : null;
+    return isUuid(projectId) ? projectId.toLowerCase() : null;
   }
 
   async load(projectId: string): Promise<WidgetSecurityState | null> {

@@ -5,6 +5,7 @@ import {
   setWidgetHeaders,
   WidgetAccessException,
   WidgetAccessService,
+  WidgetRateLimiter,
   WidgetRoute,
 } from '../widget-access';
 
@@ -16,7 +17,10 @@ import {
 @Controller('widget/:projectId')
 @WidgetRoute()
 export class WidgetPreflightController {
-  constructor(private readonly access: WidgetAccessService) {}
+  constructor(
+    private readonly access: WidgetAccessService,
+    private readonly limiter: WidgetRateLimiter,
+  ) {}
 
   @Options('*')
   @ApiOperation({
@@ -26,7 +30,7 @@ export class WidgetPreflightController {
       'with Access-Control-Allow-Origin echoing the origin, Vary: Origin, Allow-Methods, ' +
       'Allow-Headers (Authorization, Content-Type) and Max-Age. Unknown project: 404 ' +
       'project_not_found; blocked origin: 403 origin_not_allowed; neither carries an ' +
-      'allowing header.',
+      'allowing header. Preflights count toward the widget rate limit (429 rate_limited).',
   })
   @ApiNoContentResponse({ description: 'The origin may call the widget API of this project.' })
   async preflight(
@@ -35,6 +39,12 @@ export class WidgetPreflightController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const decision = await this.access.preflight({ projectId, origin: request.headers.origin });
+    // Counted like the guarded routes: every preflight of a known project. A refused preflight
+    // never allows the request, whatever it carries: only Vary.
+    if (decision.allowed || decision.projectId !== null) {
+      setWidgetHeaders(reply, { Vary: 'Origin' });
+      await this.limiter.hit(request, projectId.toLowerCase());
+    }
     setWidgetHeaders(reply, decision.headers);
     if (!decision.allowed) throw new WidgetAccessException(decision);
     await reply.status(204).send();

@@ -1,29 +1,34 @@
 import { Module } from '@nestjs/common';
+import { RateLimitModule } from '../common/rate-limit';
 import { SecretKeysModule } from '../secret-keys/secret-keys.module';
 import { WidgetAccessModule } from '../widget-access';
+import { WidgetStatsModule } from '../widget-stats/widget-stats.module';
+import { AppWidgetRateLimiter } from './app-widget-rate-limiter';
+import { AppWidgetObserver } from './app-widget.observer';
 import { DatabaseWidgetSecurityStateSource } from './database-widget-security-state.source';
 import { ProjectSecurityListener } from './project-security-listener';
-import { WidgetMetricsObserver } from './widget-metrics.observer';
 import { WidgetPreflightController } from './widget-preflight.controller';
 
-/** What the state source injects, provided once for WidgetAccessModule's scope. */
+/** What the state source and observer inject, provided once for WidgetAccessModule's scope. */
 @Module({
-  imports: [SecretKeysModule],
+  imports: [SecretKeysModule, WidgetStatsModule, RateLimitModule],
   providers: [ProjectSecurityListener],
-  exports: [ProjectSecurityListener, SecretKeysModule],
+  exports: [ProjectSecurityListener, SecretKeysModule, WidgetStatsModule, RateLimitModule],
 })
 export class WidgetSecurityStateModule {}
 
 /**
  * The widget guard bound to this app: database-backed state, cross-instance notices,
- * metrics, and the CORS preflight route. Import it to use `@WidgetEndpoint()`.
+ * metrics, statistics, leaked-key recording and the CORS preflight route. Import it to use
+ * `@WidgetEndpoint()`.
  */
 @Module({
   imports: [
     WidgetAccessModule.forRoot({
       imports: [WidgetSecurityStateModule],
       stateSource: DatabaseWidgetSecurityStateSource,
-      observer: WidgetMetricsObserver,
+      observer: AppWidgetObserver,
+      rateLimiter: AppWidgetRateLimiter,
     }),
   ],
   controllers: [WidgetPreflightController],

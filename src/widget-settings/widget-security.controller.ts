@@ -24,7 +24,9 @@ export class WidgetSecurityController {
     summary: 'Widget security settings (any member)',
     description:
       'previousKeyExpiresAt keeps the end of the last grace period, also once it has passed; ' +
-      'null when the last rotation had no grace.',
+      'null when the last rotation had no grace. keyExposedAt: when a widget request first ' +
+      'carried the current secret key (refused with secret_key_exposed and audited as ' +
+      '`widget.secret_key.exposed`); null until then, and again after the next rotation.',
   })
   @ApiOkResponse({ type: WidgetSecurityResponse, description: 'The current settings.' })
   @ApiNotFoundResponse({ description: NOT_FOUND })
@@ -35,10 +37,11 @@ export class WidgetSecurityController {
   @Patch()
   @ProjectAccess('admin')
   @ApiOperation({
-    summary: 'Change requireToken and/or allowedOrigins (owner, admin)',
+    summary: 'Change requireToken, allowedOrigins and/or maxTokenLifetimeSeconds (owner, admin)',
     description:
-      'Omitted fields keep their value; allowedOrigins replaces the whole list. A change is ' +
-      'audited as `widget.security.updated` with details `{ before, after }` (both fields) and ' +
+      'Omitted fields keep their value; allowedOrigins replaces the whole list; ' +
+      'maxTokenLifetimeSeconds null removes the cap. A change is audited as ' +
+      '`widget.security.updated` with details `{ before, after }` (all three settings) and ' +
       'takes effect on every instance within 1 second. A PATCH that changes nothing (same ' +
       'values, or `{}`) answers 200 with the current settings and writes nothing: no audit ' +
       'entry, updatedAt unchanged.',
@@ -48,7 +51,8 @@ export class WidgetSecurityController {
     description:
       'validation_failed: requireToken not a boolean (null included), allowedOrigins not an ' +
       'array, or bad entries (one error per entry, field `allowedOrigins[i]`; a list over 100 ' +
-      'entries gets its error at `allowedOrigins[100]`), or an unknown property.',
+      'entries gets its error at `allowedOrigins[100]`), maxTokenLifetimeSeconds not an ' +
+      'integer from 60 to 2592000 or null, or an unknown property (keyExposedAt included).',
   })
   @ApiForbiddenResponse({ description: 'forbidden: viewers cannot change the settings.' })
   @ApiNotFoundResponse({ description: NOT_FOUND })

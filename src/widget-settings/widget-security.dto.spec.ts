@@ -27,6 +27,9 @@ describe(UpdateWidgetSecurityDto.name, () => {
     [{ allowedOrigins: [] }],
     [{ allowedOrigins: ['https://a.com', 42] }], // entries are judged by the origin policy
     [{ requireToken: true, allowedOrigins: ['*.a.com'] }],
+    [{ maxTokenLifetimeSeconds: 60 }],
+    [{ maxTokenLifetimeSeconds: 2592000 }],
+    [{ maxTokenLifetimeSeconds: null }],
   ])('lets %j through', async (body) => {
     await expect(validate(body)).resolves.toBeInstanceOf(UpdateWidgetSecurityDto);
   });
@@ -38,7 +41,10 @@ describe(UpdateWidgetSecurityDto.name, () => {
     [{ allowedOrigins: null }, ['allowedOrigins']],
     [{ allowedOrigins: 'https://a.com' }, ['allowedOrigins']],
     [{ allowedOrigins: { 0: 'https://a.com' } }, ['allowedOrigins']],
-    [{ maxTokenLifetimeSeconds: 60 }, ['maxTokenLifetimeSeconds']],
+    [{ maxTokenLifetimeSeconds: 59 }, ['maxTokenLifetimeSeconds']],
+    [{ maxTokenLifetimeSeconds: 2592001 }, ['maxTokenLifetimeSeconds']],
+    [{ maxTokenLifetimeSeconds: 3600.5 }, ['maxTokenLifetimeSeconds']],
+    [{ maxTokenLifetimeSeconds: '3600' }, ['maxTokenLifetimeSeconds']],
     [{ requireToken: null, extra: 1 }, ['requireToken', 'extra']],
   ])('refuses %j at %j', async (body, fields) => {
     expect((await fieldsOf(body)).sort()).toEqual([...fields].sort());

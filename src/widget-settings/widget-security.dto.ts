@@ -1,5 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsBoolean, ValidateIf } from 'class-validator';
+import { IsArray, IsBoolean, ValidateBy, ValidateIf } from 'class-validator';
+
+/** Bounds of `maxTokenLifetimeSeconds` (API.md §8): one minute to 30 days. */
+export const MIN_TOKEN_LIFETIME_SECONDS = 60;
+export const MAX_TOKEN_LIFETIME_SECONDS = 2_592_000;
+
+/** One error for any bad value, whatever is wrong with it. */
+const IsTokenLifetime = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isTokenLifetime',
+    validator: {
+      validate: (value: unknown) =>
+        value === null ||
+        (Number.isInteger(value) &&
+          (value as number) >= MIN_TOKEN_LIFETIME_SECONDS &&
+          (value as number) <= MAX_TOKEN_LIFETIME_SECONDS),
+      defaultMessage: () =>
+        `$property must be an integer from ${MIN_TOKEN_LIFETIME_SECONDS} to ${MAX_TOKEN_LIFETIME_SECONDS} (seconds), or null for no cap`,
+    },
+  });
 
 export class UpdateWidgetSecurityDto {
   @ApiPropertyOptional({
@@ -25,6 +44,22 @@ export class UpdateWidgetSecurityDto {
   @IsArray()
   // Entries are checked by normalizeAllowedOrigins, the parser the guard matches with.
   allowedOrigins?: unknown[];
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: MIN_TOKEN_LIFETIME_SECONDS,
+    maximum: MAX_TOKEN_LIFETIME_SECONDS,
+    example: 3600,
+    description:
+      'Longest token lifetime accepted, in seconds: a token whose exp lies more than this ' +
+      'after its iat (after now, when it has no iat) is refused with 401 ' +
+      'token_claims_invalid. null removes the cap (the default).',
+  })
+  // null is a value here (no cap): only an absent field is left alone.
+  @ValidateIf((dto: UpdateWidgetSecurityDto) => dto.maxTokenLifetimeSeconds !== undefined)
+  @IsTokenLifetime()
+  maxTokenLifetimeSeconds?: number | null;
 }
 
 export class WidgetSecurityResponse {
@@ -57,8 +92,25 @@ export class WidgetSecurityResponse {
   previousKeyExpiresAt!: Date | null;
 
   @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'Longest token lifetime accepted, in seconds; null = no cap.',
+  })
+  maxTokenLifetimeSeconds!: number | null;
+
+  @ApiProperty({
     format: 'date-time',
-    description: 'When requireToken or allowedOrigins last changed.',
+    nullable: true,
+    type: String,
+    description:
+      'When a widget request first carried the current secret key (it is exposed: rotate it); ' +
+      'null when not seen. The next rotation clears it.',
+  })
+  keyExposedAt!: Date | null;
+
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When requireToken, allowedOrigins or maxTokenLifetimeSeconds last changed.',
   })
   updatedAt!: Date;
 }

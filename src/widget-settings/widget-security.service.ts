@@ -12,20 +12,24 @@ interface SecurityRow {
   id: string;
   requireToken: boolean;
   allowedOrigins: string[];
+  maxTokenLifetimeSeconds: number | null;
   keyEpoch: number;
   hint: string | null;
   keyRotatedAt: Date;
   previousKeyExpiresAt: Date | null;
+  keyExposedAt: Date | null;
   securityUpdatedAt: Date;
 }
 
-type Settings = Pick<SecurityRow, 'requireToken' | 'allowedOrigins'>;
+/** What a PATCH changes, and what the audit shows before and after. */
+type Settings = Pick<SecurityRow, 'requireToken' | 'allowedOrigins' | 'maxTokenLifetimeSeconds'>;
 
 // The project row with the hint of its current key; `lock` adds FOR UPDATE OF p.
 const SELECT_SECURITY = `
   SELECT p.id, p.require_token AS "requireToken", p.allowed_origins AS "allowedOrigins",
+         p.max_token_lifetime_seconds AS "maxTokenLifetimeSeconds",
          p.key_epoch AS "keyEpoch", k.hint, p.key_rotated_at AS "keyRotatedAt",
-         p.previous_key_expires_at AS "previousKeyExpiresAt",
+         p.previous_key_expires_at AS "previousKeyExpiresAt", p.key_exposed_at AS "keyExposedAt",
          p.security_updated_at AS "securityUpdatedAt"
     FROM projects p
     LEFT JOIN secret_keys k ON k.project_id = p.id AND k.epoch = p.key_epoch
@@ -39,6 +43,7 @@ export function originFieldErrors(errors: { index: number; message: string }[]):
 function sameSettings(a: Settings, b: Settings): boolean {
   return (
     a.requireToken === b.requireToken &&
+    a.maxTokenLifetimeSeconds === b.maxTokenLifetimeSeconds &&
     a.allowedOrigins.length === b.allowedOrigins.length &&
     a.allowedOrigins.every((origin, i) => origin === b.allowedOrigins[i])
   );
@@ -52,6 +57,8 @@ function toResponse(row: SecurityRow): WidgetSecurityResponse {
     secretKeyHint: row.hint === null ? null : secretKeyHint(row.hint),
     keyRotatedAt: row.keyRotatedAt,
     previousKeyExpiresAt: row.previousKeyExpiresAt,
+    maxTokenLifetimeSeconds: row.maxTokenLifetimeSeconds,
+    keyExposedAt: row.keyExposedAt,
     updatedAt: row.securityUpdatedAt,
   };
 }
@@ -90,20 +97,27 @@ export class WidgetSecurityService {
       const before: Settings = {
         requireToken: current.requireToken,
         allowedOrigins: current.allowedOrigins,
+        maxTokenLifetimeSeconds: current.maxTokenLifetimeSeconds,
       };
       const after: Settings = {
         requireToken: dto.requireToken ?? before.requireToken,
         allowedOrigins: allowedOrigins ?? before.allowedOrigins,
+        // null is a value (no cap); only an absent field keeps the current one.
+        maxTokenLifetimeSeconds:
+          dto.maxTokenLifetimeSeconds === undefined
+            ? before.maxTokenLifetimeSeconds
+            : dto.maxTokenLifetimeSeconds,
       };
       if (sameSettings(before, after)) return { changed: false, row: current };
 
       const [updated]: [Pick<SecurityRow, 'securityUpdatedAt'>[], number] = await manager.query(
         `UPDATE projects
-            SET require_token = $2, allowed_origins = $3::text[], security_updated_at = now(),
+            SET require_token = $2, allowed_origins = $3::text[],
+                max_token_lifetime_seconds = $4, security_updated_at = now(),
                 security_version = security_version + 1
           WHERE id = $1
         RETURNING security_updated_at AS "securityUpdatedAt"`,
-        [current.id, after.requireToken, after.allowedOrigins],
+        [current.id, after.requireToken, after.allowedOrigins, after.maxTokenLifetimeSeconds],
       );
       await this.audit.record(manager, {
         projectId: current.id,

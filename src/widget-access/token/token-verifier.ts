@@ -1,4 +1,5 @@
 import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
+import { LRUCache } from 'lru-cache';
 import { checkClaims, type ClaimPolicy } from './token-claims';
 import { fail, type TokenFailure } from './token-errors';
 
@@ -6,11 +7,6 @@ export type { TokenErrorCode, TokenFailure } from './token-errors';
 
 export const MAX_TOKEN_BYTES = 8192;
 const DEFAULT_CLOCK_SKEW_SECONDS = 60;
-// fast-jwt's verified-token cache, per verifier and hence per key epoch. With the time checks
-// off in fast-jwt (see below) every cached outcome is time-independent, so errors are cached
-// too; exp/nbf/iat are still checked against nowMs on every call, cache hit or not.
-const CACHE_SIZE = 1000;
-const CACHE_TTL_MS = 10 * 60_000;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export interface SigningKey {
@@ -41,13 +37,114 @@ export interface TokenVerifier {
   verify(token: string, nowMs?: number): TokenCheck;
 }
 
-export interface TokenVerifierOptions {
-  maxTokenLifetimeSeconds?: number | null;
-  clockSkewSeconds?: number;
+export interface VerifiedTokenCacheOptions {
+  /** Tokens remembered at most. */
+  maxEntries: number;
+  /** Estimated bytes (token string and decoded JSON) remembered at most. */
+  maxBytes: number;
 }
+
+/** A verifier alone (no shared cache given) remembers this many tokens, as fast-jwt did. */
+const OWN_CACHE_ENTRIES = 1000;
+/** Per remembered token: the key string, the decoded header and claims, the LRU's links. */
+const estimatedBytes = (token: string): number => 256 + 3 * token.length;
 
 type Json = Record<string, unknown>;
 type Decoded = { header: Json; payload: Json };
+
+/**
+ * What a verifier learnt about one token, independent of the clock: decoded (signed by the
+ * current or the previous key; the time claims and the grace period are still checked on
+ * every call) or failed for good (malformed, bad signature, a retired key).
+ */
+type Judgement = { owner: object } & (
+  | { decoded: Decoded; byPrevious: boolean; failure?: undefined }
+  | { failure: TokenFailure; decoded?: undefined }
+);
+
+/** A 32-bit fingerprint of a token: its length and the tail of its signature (FNV-1a). */
+function fingerprint(token: string): number {
+  let hash = 0x811c9dc5 ^ token.length;
+  for (let i = Math.max(0, token.length - 16); i < token.length; i++) {
+    hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  }
+  return hash | 0;
+}
+
+/**
+ * Tokens already judged, keyed by the token string itself: a hit costs one map lookup, where
+ * fast-jwt's own cache hashes every token with SHA-256 (twice on a miss), which costs about as
+ * much as the HMAC it saves. One cache can serve many verifiers and so bounds their memory
+ * together (SecurityCache shares one across every project); an entry is only ever used by the
+ * verifier that stored it, so a new key epoch (a new verifier) never sees what an old one
+ * verified.
+ *
+ * Admission: a token is remembered the second time it is judged, not the first. A token sent
+ * once (a fresh token on every request) then costs neither memory nor garbage collection; a
+ * token sent again costs one more HMAC before its hits. First sightings are noted in a fixed
+ * array of fingerprints (no token is kept there); a collision only admits a token early.
+ */
+export class VerifiedTokenCache {
+  private readonly lru: LRUCache<string, Judgement>;
+  private readonly seen: Int32Array;
+
+  constructor(options: Partial<VerifiedTokenCacheOptions> = {}) {
+    const maxEntries = options.maxEntries ?? OWN_CACHE_ENTRIES;
+    const maxBytes = options.maxBytes ?? maxEntries * estimatedBytes(' '.repeat(MAX_TOKEN_BYTES));
+    if (!(Number.isInteger(maxEntries) && maxEntries > 0 && maxBytes > 0)) {
+      throw new RangeError('A token cache needs maxEntries and maxBytes above 0.');
+    }
+    this.lru = new LRUCache<string, Judgement>({
+      max: maxEntries,
+      maxSize: maxBytes,
+      sizeCalculation: (_value, token) => estimatedBytes(token),
+    });
+    // A power of two, about twice the entries, at most 64 Ki slots (256 KiB).
+    this.seen = new Int32Array(2 ** Math.min(16, Math.ceil(Math.log2(2 * maxEntries))));
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+
+  /** Estimated bytes held (see `maxBytes`). */
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  /** What `owner` (a verifier) remembered about `token`. */
+  recall(token: string, owner: object): Judgement | undefined {
+    const known = this.lru.get(token);
+    return known !== undefined && known.owner === owner ? known : undefined;
+  }
+
+  /** Keeps the judgement if the token was judged before (see admission, above). */
+  remember(token: string, judgement: Judgement): void {
+    const print = fingerprint(token);
+    const slot = print & (this.seen.length - 1);
+    if (this.seen[slot] !== print) {
+      this.seen[slot] = print; // a first sighting
+      return;
+    }
+    this.lru.set(token, judgement);
+  }
+
+  clear(): void {
+    this.lru.clear();
+    this.seen.fill(0);
+  }
+}
+
+export interface TokenVerifierOptions {
+  maxTokenLifetimeSeconds?: number | null;
+  clockSkewSeconds?: number;
+  /**
+   * Where judged tokens are remembered; share one between verifiers to bound their memory
+   * together. Default: a cache of this verifier's own (1000 tokens).
+   */
+  cache?: VerifiedTokenCache;
+}
+
 type Hs256 = (token: string) => Decoded;
 
 const codes = TokenError.codes;
@@ -62,7 +159,7 @@ const FAST_JWT_DETAILS: Record<string, string> = {
   [codes.invalidCritHeader]: CRIT_DETAIL,
 };
 
-function buildHs256(key: SigningKey, cache: boolean): Hs256 {
+function buildHs256(key: SigningKey): Hs256 {
   if (typeof key.secret !== 'string' || key.secret.length === 0) {
     throw new TypeError(`The signing key of epoch ${key.epoch} has no secret.`);
   }
@@ -73,9 +170,7 @@ function buildHs256(key: SigningKey, cache: boolean): Hs256 {
     // fast-jwt reads its clock at creation time; we check time claims against nowMs per call.
     ignoreExpiration: true,
     ignoreNotBefore: true,
-    cache: cache ? CACHE_SIZE : false,
-    cacheTTL: CACHE_TTL_MS,
-    errorCacheTTL: CACHE_TTL_MS,
+    cache: false, // VerifiedTokenCache instead: keyed by the token, no hashing per call
   }) as Hs256;
 }
 
@@ -107,8 +202,9 @@ function assertOptions(skew: number, maxLifetime: number | null, keys: ProjectSi
 
 /**
  * Builds the verifier of one project at one key epoch. Build it once per epoch and reuse it
- * for every request: the HMAC keys and fast-jwt's cache live inside, so a rotation (new
- * object) leaves nothing verified under an old key behind.
+ * for every request: the HMAC keys live inside, and what it remembers of a token is its own
+ * (see VerifiedTokenCache), so a rotation (new object) leaves nothing verified under an old
+ * key behind.
  */
 export function createTokenVerifier(
   keys: ProjectSigningKeys,
@@ -118,19 +214,19 @@ export function createTokenVerifier(
   const maxLifetimeSeconds = options.maxTokenLifetimeSeconds ?? null;
   assertOptions(skewSeconds, maxLifetimeSeconds, keys);
   const policy: ClaimPolicy = { skewMs: skewSeconds * 1000, maxLifetimeSeconds };
-  const current = { epoch: keys.current.epoch, verify: buildHs256(keys.current, true) };
+  const current = { epoch: keys.current.epoch, verify: buildHs256(keys.current) };
   const previous = keys.previous && {
     epoch: keys.previous.epoch,
     expiresAtMs: keys.previous.expiresAtMs,
-    verify: buildHs256(keys.previous, true), // hot during the grace period
+    verify: buildHs256(keys.previous),
   };
-  const retired = keys.retired.map((key) => ({ epoch: key.epoch, verify: buildHs256(key, false) }));
+  const retired = keys.retired.map((key) => ({ epoch: key.epoch, verify: buildHs256(key) }));
+  const cache = options.cache ?? new VerifiedTokenCache();
+  const self = {}; // this verifier's mark on what it remembers in a shared cache
 
   const accept = ({ header, payload }: Decoded, epoch: number, nowMs: number): TokenCheck => {
     // fast-jwt only rejects a truthy crit; the contract rejects any crit.
     if (Object.hasOwn(header, 'crit')) return fail('token_malformed', CRIT_DETAIL);
-    deepFreeze(header);
-    deepFreeze(payload);
     return checkClaims(header, payload, epoch, nowMs, policy);
   };
 
@@ -141,28 +237,64 @@ export function createTokenVerifier(
       epoch,
     );
 
+  const failed = (failure: TokenFailure): Judgement => ({
+    owner: self,
+    failure: Object.freeze(failure),
+  });
+  const decodedBy = (decoded: Decoded, byPrevious: boolean): Judgement => {
+    // The same objects are handed out on every later call: callers must not change them.
+    deepFreeze(decoded.header);
+    deepFreeze(decoded.payload);
+    return { owner: self, decoded, byPrevious };
+  };
+
   // Failure path only: the current key did not match a token that decoded fine.
-  const afterMismatch = (token: string, nowMs: number): TokenCheck => {
+  const afterMismatch = (token: string): Judgement => {
     // fast-jwt reports a non-base64url signature as a bad signature: malformed by contract.
     if (!BASE64URL.test(token.slice(token.lastIndexOf('.') + 1))) {
-      return fail('token_malformed', MALFORMED_DETAIL);
+      return failed(fail('token_malformed', MALFORMED_DETAIL));
     }
+    // Whether its grace period still runs is decided per call (replay), like the time claims.
     const byPrevious = previous && attempt(previous.verify, token);
-    if (previous && byPrevious && nowMs <= previous.expiresAtMs) {
-      return accept(byPrevious, previous.epoch, nowMs); // grace period; accept() checks crit
-    }
+    if (byPrevious) return decodedBy(byPrevious, true);
     // fast-jwt checks crit only after the signature; a crit header is malformed, whatever key.
     if (Object.hasOwn(decodeUnverified(token).header, 'crit')) {
-      return fail('token_malformed', CRIT_DETAIL);
+      return failed(fail('token_malformed', CRIT_DETAIL));
     }
-    if (previous && byPrevious) return rotated(previous.epoch);
     for (const key of retired) {
-      if (attempt(key.verify, token)) return rotated(key.epoch);
+      if (attempt(key.verify, token)) return failed(rotated(key.epoch));
     }
-    return fail(
-      'token_signature_invalid',
-      'The token signature does not match any secret key of this project.',
+    return failed(
+      fail(
+        'token_signature_invalid',
+        'The token signature does not match any secret key of this project.',
+      ),
     );
+  };
+
+  // Everything about the token that does not depend on the clock: one HMAC on the happy path.
+  const judge = (token: string): Judgement => {
+    let decoded: Decoded;
+    try {
+      decoded = current.verify(token);
+    } catch (error) {
+      const code = error instanceof TokenError ? error.code : undefined;
+      if (code === codes.invalidSignature) return afterMismatch(token);
+      return failed(
+        fail('token_malformed', (code && FAST_JWT_DETAILS[code]) || MALFORMED_DETAIL),
+      );
+    }
+    return decodedBy(decoded, false);
+  };
+
+  // The judgement, completed with what depends on the clock.
+  const replay = (judgement: Judgement, nowMs: number): TokenCheck => {
+    if (judgement.failure) return judgement.failure;
+    const { decoded, byPrevious } = judgement;
+    if (!byPrevious) return accept(decoded, current.epoch, nowMs);
+    if (nowMs <= previous!.expiresAtMs) return accept(decoded, previous!.epoch, nowMs); // grace
+    if (Object.hasOwn(decoded.header, 'crit')) return fail('token_malformed', CRIT_DETAIL);
+    return rotated(previous!.epoch);
   };
 
   const verify = (token: string, nowMs: number): TokenCheck => {
@@ -172,15 +304,12 @@ export function createTokenVerifier(
     if (token.length > MAX_TOKEN_BYTES) {
       return fail('token_malformed', `The token is longer than ${MAX_TOKEN_BYTES} bytes.`);
     }
-    let decoded: Decoded;
-    try {
-      decoded = current.verify(token); // happy path: one HMAC, or a cache hit
-    } catch (error) {
-      const code = error instanceof TokenError ? error.code : undefined;
-      if (code === codes.invalidSignature) return afterMismatch(token, nowMs);
-      return fail('token_malformed', (code && FAST_JWT_DETAILS[code]) || MALFORMED_DETAIL);
+    let judgement = cache.recall(token, self);
+    if (judgement === undefined) {
+      judgement = judge(token);
+      cache.remember(token, judgement);
     }
-    return accept(decoded, current.epoch, nowMs);
+    return replay(judgement, nowMs);
   };
 
   return {

@@ -1,0 +1,39 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
+import { KeyExposureService } from '../secret-keys/key-exposure.service';
+import { WidgetAccessEvent, WidgetAccessObserver } from '../widget-access';
+import { WidgetStatsRecorder } from '../widget-stats/widget-stats.recorder';
+import { WidgetMetricsObserver } from './widget-metrics.observer';
+
+/**
+ * What this app does with each guard decision, all in memory on the hot path: Prometheus
+ * counters, the statistics recorder (flushed in the background), and — when a request carried
+ * the project's current secret key — a background write of the exposure. One listener failing
+ * does not silence the others.
+ */
+@Injectable()
+export class AppWidgetObserver extends WidgetAccessObserver {
+  private readonly logger = new Logger('WidgetAccess');
+  private readonly metrics: WidgetMetricsObserver;
+
+  constructor(
+    metrics: MetricsService,
+    private readonly stats: WidgetStatsRecorder,
+    private readonly exposures: KeyExposureService,
+  ) {
+    super();
+    this.metrics = new WidgetMetricsObserver(metrics);
+  }
+
+  decided(event: WidgetAccessEvent): void {
+    try {
+      this.metrics.decided(event);
+      this.stats.decided(event);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'widget decision not counted');
+    }
+    if (event.currentKeyExposed && event.projectId !== null && event.keyEpoch !== null) {
+      this.exposures.report(event.projectId, event.keyEpoch);
+    }
+  }
+}
