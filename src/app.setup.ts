@@ -1,10 +1,12 @@
 import helmet from '@fastify/helmet';
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { LogController } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { sendError, toAppError } from './common/api-exception.filter';
 import { createLogger, NestPinoLogger } from './common/logging';
 import { requestIdOf } from './common/request-id';
 import { AppConfig } from './config';
@@ -19,6 +21,8 @@ const BODY_LIMIT = 64 * 1024;
 export interface CreateAppOptions {
   /** Where JSON logs go (tests capture them); stdout by default. */
   logDestination?: DestinationStream;
+  /** More modules in the same app (the benchmark mounts its unguarded baseline route so). */
+  imports?: NonNullable<DynamicModule['imports']>;
 }
 
 /** Widget API paths, whose CORS the admin configuration must neither answer nor decorate. */
@@ -41,20 +45,33 @@ export async function createApp(
     genReqId: requestIdOf,
     // One line per request is written by our onResponse hook instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // What Fastify refuses before routing (a malformed percent-encoding in the path) still
+    // gets the API's error body and request id.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      reply.header('X-Request-Id', request.id);
+      sendError(reply, toAppError(error), request.id);
+    },
   });
+  const root = AppModule.withConfig(config);
+  if (options.imports) root.imports = [...(root.imports ?? []), ...options.imports];
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.withConfig(config),
+    root,
     adapter,
-    { logger: new NestPinoLogger(logger), abortOnError: false },
+    // No form or text parsers: the API reads JSON only (API.md §0); other types answer 415.
+    { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },
   );
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
 
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
   const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: no promise and no extra microtask per request (a throw is handled
+  // like a rejection).
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
+    done();
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.httpRequests.observe(
@@ -70,6 +87,7 @@ export async function createApp(
       },
       'request',
     );
+    done();
   });
 
   await app.register(helmet, {

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
 import { fromDatabaseError } from './database-errors';
+import { redactSecretValues } from './logging';
 
 const CODES_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
@@ -39,12 +40,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
 export function sendError(reply: FastifyReply, error: AppError, requestId: string): void {
   if (error.headers) reply.headers(error.headers);
+  // A message may quote the request (an origin entry, say): never a secret key or a token.
+  const errors = error.errors?.map((e) => ({ ...e, message: redactSecretValues(e.message) }));
   void reply.status(error.status).send({
     statusCode: error.status,
     code: error.code,
-    message: error.message,
+    message: redactSecretValues(error.message),
     requestId,
-    ...(error.errors ? { errors: error.errors } : {}),
+    ...(errors ? { errors } : {}),
   });
 }
 
@@ -78,6 +81,9 @@ export function toAppError(exception: unknown): AppError {
 function fromFastifyError(status: number, code: string | undefined): AppError {
   if (status === 413 || code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new AppError(413, 'payload_too_large', 'The request body is over 64 KiB; send less.');
+  }
+  if (code === 'FST_ERR_BAD_URL') {
+    return new AppError(400, 'bad_request', 'The URL is not validly percent-encoded; fix it.');
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return new AppError(415, 'unsupported_media_type', 'Send the body as application/json.');

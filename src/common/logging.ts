@@ -1,19 +1,28 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 
-/**
- * Shapes that must never reach a log line, whatever field they sit in:
- * project secret keys, JWTs (widget and access tokens) and bearer values.
- */
-const SECRET_SHAPES: [RegExp, string][] = [
+/** Secret values recognisable by their shape: project secret keys, JWTs (widget and access tokens). */
+const SECRET_VALUES: [RegExp, string][] = [
   [/sk_live_[A-Za-z0-9_-]{20,}/g, 'sk_live_[REDACTED]'],
   [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g, '[REDACTED_JWT]'],
+];
+/** What must never reach a log line, whatever field it sits in: those, bearer values, passwords. */
+const SECRET_SHAPES: [RegExp, string][] = [
+  ...SECRET_VALUES,
   [/(Bearer\s+)[^\s"\\]+/gi, '$1[REDACTED]'],
   [
     /("(?:password|currentPassword|newPassword|secretKey|token|widgetToken|accessToken)"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
     '$1"[REDACTED]"',
   ],
 ];
+
+/**
+ * Removes secret keys and JWTs from a text meant for a client (an error message may quote
+ * what the client sent, e.g. an origin entry that is really the secret key it pasted).
+ */
+export function redactSecretValues(text: string): string {
+  return SECRET_VALUES.reduce((t, [shape, replacement]) => t.replace(shape, replacement), text);
+}
 
 export function redactSecrets(line: string): string {
   return SECRET_SHAPES.reduce(

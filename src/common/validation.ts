@@ -2,6 +2,25 @@ import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@
 import { AppError, FieldError } from './app-error';
 
 /**
+ * Deepest nesting of objects and arrays a body may have. Beyond it a body is refused before
+ * class-transformer, which recurses, could overflow the stack (a 500 for any client that
+ * sends `[[[[…]]]]`). No DTO of this API nests more than a few levels.
+ */
+export const MAX_BODY_DEPTH = 32;
+
+/** True when `value` nests objects or arrays deeper than `limit` (iterative: never overflows). */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
  * The global pipe: DTOs validate at the edge, unknown properties are refused,
  * and every failure becomes 400 `validation_failed` with one entry per field.
  */
@@ -22,6 +41,11 @@ export class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata)) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw AppError.validation([{ field: '', message: 'the body must be a JSON object' }]);
+      }
+      if (nestsDeeperThan(value, MAX_BODY_DEPTH)) {
+        throw AppError.validation([
+          { field: '', message: `the body nests more than ${MAX_BODY_DEPTH} levels deep` },
+        ]);
       }
     }
     return super.transform(value, metadata);
