@@ -280,9 +280,7 @@ export function createTokenVerifier(
     } catch (error) {
       const code = error instanceof TokenError ? error.code : undefined;
       if (code === codes.invalidSignature) return afterMismatch(token);
-      return failed(
-        fail('token_malformed', (code && FAST_JWT_DETAILS[code]) || MALFORMED_DETAIL),
-      );
+      return failed(fail('token_malformed', (code && FAST_JWT_DETAILS[code]) || MALFORMED_DETAIL));
     }
     return decodedBy(decoded, false);
   };
