@@ -68,3 +68,24 @@ describe(ApiValidationPipe.name, () => {
     expect(value).toBeInstanceOf(Body);
   });
 });
+
+describe('unacceptable input', () => {
+  const pipe = new ApiValidationPipe();
+
+  it.each([[{ email: '\ud800' }], [{ '\udfff': 'a' }], [{ items: [{ label: 'ok\ud83d' }] }]])(
+    'refuses text with a lone surrogate as a validation error: %p',
+    async (body) => {
+      await expect(pipe.transform(body, { type: 'body', metatype: Body })).rejects.toMatchObject({
+        status: 400,
+        code: 'validation_failed',
+      });
+    },
+  );
+
+  it('accepts well-formed astral characters', async () => {
+    const body = { email: 'a@b.co', password: '😀'.repeat(12), items: [] };
+    await expect(pipe.transform(body, { type: 'body', metatype: Body })).resolves.toBeInstanceOf(
+      Body,
+    );
+  });
+});

@@ -8,16 +8,24 @@ import { AppError, FieldError } from './app-error';
  */
 export const MAX_BODY_DEPTH = 32;
 
-/** True when `value` nests objects or arrays deeper than `limit` (iterative: never overflows). */
-export function nestsDeeperThan(value: unknown, limit: number): boolean {
+/**
+ * What no DTO can accept, found in one iterative walk (it never overflows): nesting deeper
+ * than `limit`, or a string (value or key) that is not well-formed UTF-16 — JSON can carry a
+ * lone surrogate (`"\ud800"`), on which validators and the database throw instead of refusing.
+ */
+export function unacceptableInput(value: unknown, limit: number): string | null {
   const pending: [unknown, number][] = [[value, 1]];
   while (pending.length > 0) {
     const [node, depth] = pending.pop()!;
+    if (typeof node === 'string') {
+      if (!node.isWellFormed()) return 'text must be valid Unicode (no lone surrogates)';
+      continue;
+    }
     if (typeof node !== 'object' || node === null) continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+    if (depth > limit) return `the body nests more than ${limit} levels deep`;
+    for (const [key, child] of Object.entries(node)) pending.push([key, depth], [child, depth + 1]);
   }
-  return false;
+  return null;
 }
 
 /**
@@ -42,11 +50,10 @@ export class ApiValidationPipe extends ValidationPipe {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw AppError.validation([{ field: '', message: 'the body must be a JSON object' }]);
       }
-      if (nestsDeeperThan(value, MAX_BODY_DEPTH)) {
-        throw AppError.validation([
-          { field: '', message: `the body nests more than ${MAX_BODY_DEPTH} levels deep` },
-        ]);
-      }
+    }
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const problem = unacceptableInput(value, MAX_BODY_DEPTH);
+      if (problem) throw AppError.validation([{ field: '', message: problem }]);
     }
     return super.transform(value, metadata);
   }
