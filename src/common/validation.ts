@@ -13,17 +13,19 @@ export const MAX_BODY_DEPTH = 32;
  * than `limit`, or a string (value or key) that is not well-formed UTF-16 — JSON can carry a
  * lone surrogate (`"\ud800"`), on which validators and the database throw instead of refusing.
  */
-export function unacceptableInput(value: unknown, limit: number): string | null {
-  const pending: [unknown, number][] = [[value, 1]];
+export function unacceptableInput(value: unknown, limit: number): FieldError | null {
+  const pending: [unknown, number, string][] = [[value, 1, '']];
   while (pending.length > 0) {
-    const [node, depth] = pending.pop()!;
+    const [node, depth, field] = pending.pop()!;
     if (typeof node === 'string') {
-      if (!node.isWellFormed()) return 'text must be valid Unicode (no lone surrogates)';
+      if (!node.isWellFormed()) return { field, message: 'text must be valid Unicode' };
       continue;
     }
     if (typeof node !== 'object' || node === null) continue;
-    if (depth > limit) return `the body nests more than ${limit} levels deep`;
-    for (const [key, child] of Object.entries(node)) pending.push([key, depth], [child, depth + 1]);
+    if (depth > limit) return { field, message: `the body nests more than ${limit} levels deep` };
+    for (const [key, child] of Object.entries(node)) {
+      pending.push([key, depth, field], [child, depth + 1, joinPath(field, key)]);
+    }
   }
   return null;
 }
@@ -53,7 +55,7 @@ export class ApiValidationPipe extends ValidationPipe {
     }
     if (metadata.type === 'body' || metadata.type === 'query') {
       const problem = unacceptableInput(value, MAX_BODY_DEPTH);
-      if (problem) throw AppError.validation([{ field: '', message: problem }]);
+      if (problem) throw AppError.validation([problem]);
     }
     return super.transform(value, metadata);
   }
