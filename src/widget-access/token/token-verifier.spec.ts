@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import {
   createTokenVerifier,
   MAX_TOKEN_BYTES,
+  VerifiedTokenCache,
   type ProjectSigningKeys,
   type TokenCheck,
   type TokenErrorCode,
@@ -267,5 +268,70 @@ describe('createTokenVerifier', () => {
     expect(() => createTokenVerifier(noSecret)).toThrow(TypeError);
     expect(() => createTokenVerifier(KEYS, { clockSkewSeconds: -1 })).toThrow(RangeError);
     expect(() => createTokenVerifier(KEYS, { maxTokenLifetimeSeconds: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('remembered judgements (VerifiedTokenCache)', () => {
+  const ALL_ROWS = [...MALFORMED, ...KEY_ROWS, ...TIME_ROWS, ...CLAIM_ROWS];
+
+  it.each(ALL_ROWS)('same answer on first sight, when remembered, and on a hit: %s', (...row) => {
+    const [, , token, o = {}] = row;
+    const cache = new VerifiedTokenCache({ maxEntries: 10 });
+    const verifier = createTokenVerifier(o.keys ?? KEYS, { ...o.cfg, cache });
+    const t = token();
+    const answers = [1, 2, 3].map(() => verifier.verify(t, o.now ?? NOW));
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+  });
+
+  it('remembers a token from its second verification on, not its first', () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 10 });
+    const verifier = createTokenVerifier(KEYS, { cache });
+    const token = node();
+    verifier.verify(token, NOW);
+    expect(cache.size).toBe(0); // used once: nothing kept
+    verifier.verify(token, NOW);
+    expect(cache.size).toBe(1);
+    expect(verifier.verify(token, NOW)).toMatchObject({ ok: true });
+  });
+
+  it('still decides the grace period per call for a remembered previous-key token', () => {
+    const verifier = createTokenVerifier(KEYS);
+    const token = node({}, K.e2);
+    for (let i = 0; i < 3; i++) {
+      expect(verifier.verify(token, NOW)).toMatchObject({ ok: true, token: { keyEpoch: 2 } });
+    }
+    expect(verifier.verify(token, GRACE_END + 1)).toMatchObject({ code: ROT, keyEpoch: 2 });
+    expect(verifier.verify(token, NOW)).toMatchObject({ ok: true, token: { keyEpoch: 2 } });
+  });
+
+  it('shared by verifiers, an entry serves only the verifier that stored it', () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 10 });
+    const epoch3 = createTokenVerifier(KEYS, { cache });
+    const otherProject = createTokenVerifier(
+      { current: { epoch: 1, secret: K.foreign }, previous: null, retired: [] },
+      { cache },
+    );
+    const token = node();
+    for (let i = 0; i < 3; i++) expect(epoch3.verify(token, NOW)).toMatchObject({ ok: true });
+    for (let i = 0; i < 3; i++) {
+      expect(otherProject.verify(token, NOW)).toMatchObject({ code: SIG });
+    }
+    expect(epoch3.verify(token, NOW)).toMatchObject({ ok: true });
+  });
+
+  it('is bounded by entries and by estimated bytes', () => {
+    const byCount = new VerifiedTokenCache({ maxEntries: 5 });
+    const byBytes = new VerifiedTokenCache({ maxEntries: 1000, maxBytes: 20_000 });
+    const a = createTokenVerifier(KEYS, { cache: byCount });
+    const b = createTokenVerifier(KEYS, { cache: byBytes });
+    for (let i = 0; i < 50; i++) {
+      const token = node({ userId: `u${i}`, pad: 'x'.repeat(500) });
+      for (const verifier of [a, b, a, b]) verifier.verify(token, NOW);
+    }
+    expect(byCount.size).toBe(5);
+    expect(byBytes.bytes).toBeLessThanOrEqual(20_000);
+    expect(byBytes.size).toBeGreaterThan(0);
+    expect(() => new VerifiedTokenCache({ maxEntries: 0 })).toThrow(RangeError);
   });
 });

@@ -1,0 +1,194 @@
+import { mintToken } from '../lib/hs256';
+import { load, loadRun, mergeRuns, SITE, type LoadFigures, type LoadRun } from '../lib/load';
+import type { QueryCounts, ServerProcess } from '../lib/server-process';
+
+export interface HttpFigures {
+  connections: number;
+  /** Per kind of run, in `rounds` interleaved slices. */
+  seconds: number;
+  rounds: number;
+  baseline: LoadFigures;
+  /** The baseline plus the CORS headers an allowed widget request gets. */
+  baselineCors: LoadFigures;
+  /** That plus a Nest guard that decides nothing (async, like the widget guard). */
+  baselineNoopGuard: LoadFigures;
+  guarded: LoadFigures;
+  guardedFresh: LoadFigures;
+  /** guarded / baseline */
+  rpsRatio: number;
+  rpsRatioFresh: number;
+  p50Ratio: number;
+  p99Ratio: number;
+  p50RatioFresh: number;
+  p99RatioFresh: number;
+  /** The app's guard (observer, rate limiter as bound) in a loop, same token: µs per call. */
+  guardLoopUs: number;
+  /** guarded / baseline server CPU µs per request */
+  cpuRatio: number;
+  cpuRatioFresh: number;
+  /** SQL statements while the guarded runs lasted, and per guarded request. */
+  queries: QueryCounts;
+  guardedRequests: number;
+  queriesPerGuardedRequest: number;
+}
+
+export interface HttpSectionOptions {
+  seconds: number;
+  rounds: number;
+  connections: number;
+  warmupSeconds: number;
+}
+
+/**
+ * Guarded `GET /api/v1/widget/:projectId/config` (valid token, allowed origin, a non-empty
+ * origin list) against BenchModule's unguarded route on the same app, then the guarded route
+ * with a token never seen before on every request.
+ */
+export async function runHttp(
+  server: ServerProcess,
+  options: HttpSectionOptions,
+  log: (line: string) => void,
+): Promise<HttpFigures> {
+  const { seconds, rounds, connections, warmupSeconds } = options;
+  const [project] = await server.call('createProjects', {
+    count: 1,
+    keep: 1,
+    allowedOrigins: [SITE, '*.example.org'],
+  });
+  const guardedPath = [`/api/v1/widget/${project.id}/config`];
+  const baselinePath = [`/api/v1/bench/${project.id}/config`];
+  const baselineCorsPath = [`/api/v1/bench/${project.id}/config-cors`];
+  const noopGuardPath = [`/api/v1/bench/${project.id}/config-noop-guard`];
+  const repeat = [mintToken(project.secret, 'user-1')];
+  // More than a run can use: each request of the fresh run carries a token never sent before.
+  const fresh = Array.from({ length: 200_000 }, (_, i) => mintToken(project.secret, `user-${i}`));
+  const base = { url: server.url, connections };
+
+  const check = async (path: string): Promise<void> => {
+    const res = await fetch(`${server.url}${path}`, {
+      headers: { origin: SITE, authorization: `Bearer ${repeat[0]}` },
+    });
+    const body = (await res.json()) as { identity?: { verified?: boolean } };
+    if (res.status !== 200 || body.identity?.verified !== true) {
+      throw new Error(`http: ${path} answered ${res.status} ${JSON.stringify(body)}`);
+    }
+  };
+  await check(guardedPath[0]);
+  await check(baselinePath[0]);
+  await check(baselineCorsPath[0]);
+  await check(noopGuardPath[0]);
+
+  log(`  warm-up: ${warmupSeconds} s per route`);
+  await load({ ...base, paths: baselinePath, tokens: repeat, seconds: warmupSeconds });
+  await load({ ...base, paths: baselineCorsPath, tokens: repeat, seconds: warmupSeconds });
+  await load({ ...base, paths: noopGuardPath, tokens: repeat, seconds: warmupSeconds });
+  await load({ ...base, paths: guardedPath, tokens: repeat, seconds: warmupSeconds });
+  await load({ ...base, paths: guardedPath, tokens: fresh.slice(-50_000), seconds: warmupSeconds });
+
+  // With the server's CPU time and event-loop use over the run: on a shared machine the CPU
+  // µs per request is the steadier measure of what a request costs.
+  const measured = async (run: () => Promise<LoadRun>): Promise<LoadRun> => {
+    const before = await server.call('usage');
+    const result = await run();
+    const after = await server.call('usage');
+    return {
+      ...result,
+      serverCpuMicros: after.cpuMicros - before.cpuMicros,
+      serverActiveMs: after.eventLoopActiveMs - before.eventLoopActiveMs,
+      serverIdleMs: after.eventLoopIdleMs - before.eventLoopIdleMs,
+    };
+  };
+  // Interleaved slices, in a rotating order: drift of a shared machine hits every kind alike.
+  const slice = seconds / rounds;
+  log(
+    `  ${rounds} rounds of ${slice} s per kind: baseline, + CORS headers, + a no-op guard, ` +
+      'guarded (one token), guarded (fresh tokens)',
+  );
+  let freshUsed = 0;
+  const kinds: Record<
+    'baseline' | 'baselineCors' | 'baselineNoopGuard' | 'guarded' | 'guardedFresh',
+    () => Promise<LoadRun>
+  > = {
+    baseline: () => loadRun({ ...base, paths: baselinePath, tokens: repeat, seconds: slice }),
+    baselineCors: () =>
+      loadRun({ ...base, paths: baselineCorsPath, tokens: repeat, seconds: slice }),
+    baselineNoopGuard: () =>
+      loadRun({ ...base, paths: noopGuardPath, tokens: repeat, seconds: slice }),
+    guarded: () => loadRun({ ...base, paths: guardedPath, tokens: repeat, seconds: slice }),
+    guardedFresh: async () => {
+      const run = await loadRun({
+        ...base,
+        paths: guardedPath,
+        tokens: fresh.slice(freshUsed % fresh.length),
+        seconds: slice,
+      });
+      freshUsed += run.figures.requests + connections;
+      return run;
+    },
+  };
+  const order = Object.keys(kinds) as (keyof typeof kinds)[];
+  const runs: Record<keyof typeof kinds, LoadRun[]> = {
+    baseline: [],
+    baselineCors: [],
+    baselineNoopGuard: [],
+    guarded: [],
+    guardedFresh: [],
+  };
+  await server.call('resetQueries');
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < order.length; k++) {
+      const kind = order[(round + k) % order.length];
+      runs[kind].push(await measured(kinds[kind]));
+    }
+  }
+  const queries = await server.call('queries');
+  const guardLoopUs = await server.call('guardLoop', {
+    projectId: project.id,
+    origin: SITE,
+    authorization: `Bearer ${repeat[0]}`,
+    iterations: 100_000,
+  });
+  const baseline = mergeRuns(runs.baseline);
+  const baselineCors = mergeRuns(runs.baselineCors);
+  const baselineNoopGuard = mergeRuns(runs.baselineNoopGuard);
+  const guarded = mergeRuns(runs.guarded);
+  const guardedFresh = mergeRuns(runs.guardedFresh);
+  if (freshUsed > fresh.length - 50_000) {
+    log(`  note: the fresh runs used ${freshUsed} tokens; some came round again`);
+  }
+  for (const [name, run] of Object.entries({
+    baseline,
+    baselineCors,
+    baselineNoopGuard,
+    guarded,
+    guardedFresh,
+  })) {
+    if (run.non2xx > 0 || run.errors > 0) {
+      throw new Error(`http: ${name} had ${run.non2xx} non-2xx answers and ${run.errors} errors`);
+    }
+  }
+  // The baseline's requests are in the count too: they would show any per-request query.
+  const guardedRequests = guarded.requests + guardedFresh.requests;
+  return {
+    connections,
+    seconds,
+    rounds,
+    baseline,
+    baselineCors,
+    baselineNoopGuard,
+    guarded,
+    guardedFresh,
+    guardLoopUs,
+    rpsRatio: guarded.rps / baseline.rps,
+    rpsRatioFresh: guardedFresh.rps / baseline.rps,
+    p50Ratio: guarded.p50 / baseline.p50,
+    p99Ratio: guarded.p99 / baseline.p99,
+    p50RatioFresh: guardedFresh.p50 / baseline.p50,
+    p99RatioFresh: guardedFresh.p99 / baseline.p99,
+    cpuRatio: guarded.serverCpuUsPerRequest! / baseline.serverCpuUsPerRequest!,
+    cpuRatioFresh: guardedFresh.serverCpuUsPerRequest! / baseline.serverCpuUsPerRequest!,
+    queries,
+    guardedRequests,
+    queriesPerGuardedRequest: (queries.load + queries.other) / guardedRequests,
+  };
+}
