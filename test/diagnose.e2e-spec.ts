@@ -1,31 +1,24 @@
 import { SignJWT } from 'jose';
 import jwt from 'jsonwebtoken';
-import { createHmac } from 'node:crypto';
 import { bearer, createProjectTeam, type ProjectTeam } from './helpers/accounts';
 import { describeEachDatabase } from './helpers/test-app';
 import {
+  b64,
+  forge,
+  HS,
   mintToken,
   mintTokenWithJose,
   revealSecretKey,
   rotateSecretKey,
+  seedToken,
   updateWidgetSecurity,
+  nowS,
   widgetUrl,
 } from './helpers/widget-client';
 import { KeyExposureService } from '../src/secret-keys/key-exposure.service';
 import { WidgetStatsRecorder } from '../src/widget-stats/widget-stats.recorder';
 
 const SITE = 'https://shop.example.com';
-const nowS = () => Math.floor(Date.now() / 1000);
-const b64 = (part: unknown) =>
-  Buffer.from(typeof part === 'string' ? part : JSON.stringify(part)).toString('base64url');
-/** A hand-built HS256 JWS, for the rows no library will mint. */
-function forge(header: unknown, payload: unknown, key: string): string {
-  const input = `${b64(header)}.${b64(payload)}`;
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
-}
-const HS = { alg: 'HS256', typ: 'JWT' };
-const seedToken = (key: string, claims: object = {}) =>
-  jwt.sign({ userId: 'u-1', ...claims }, key, { algorithm: 'HS256', expiresIn: '24h' });
 const claims = (extra: object = {}) => ({ userId: 'u-1', exp: nowS() + 3600, ...extra });
 
 /** Keys of the project: epoch 1 retired, 2 previous (in grace), 3 current. */

@@ -1,15 +1,20 @@
 import { SignJWT } from 'jose';
 import jwt from 'jsonwebtoken';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { bearer, createProject, signUp, type Account } from './helpers/accounts';
 import { describeEachDatabase } from './helpers/test-app';
 import {
+  b64,
+  forge,
+  HS,
   mintToken,
   mintTokenWithJose,
   revealSecretKey,
   rotateSecretKey,
+  seedToken,
   updateWidgetSecurity,
+  nowS,
   widgetUrl,
 } from './helpers/widget-client';
 
@@ -18,19 +23,6 @@ const CHALLENGE = 'Bearer realm="hissuno-widget"';
 const INVALID = 'Bearer realm="hissuno-widget", error="invalid_token"';
 /** The cheapest guarded route of the widget API (API.md §6). */
 const GUARDED = '/config';
-
-const nowS = () => Math.floor(Date.now() / 1000);
-const b64 = (part: unknown) =>
-  Buffer.from(typeof part === 'string' ? part : JSON.stringify(part)).toString('base64url');
-/** A hand-built HS256 JWS, for the rows no library will mint. */
-function forge(header: unknown, payload: unknown, key: string): string {
-  const input = `${b64(header)}.${b64(payload)}`;
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
-}
-const HS = { alg: 'HS256', typ: 'JWT' };
-/** The seed's Node snippet with extra claims (jsonwebtoken, HS256, 24 h). */
-const seedToken = (key: string, claims: object = {}) =>
-  jwt.sign({ userId: 'u-1', ...claims }, key, { algorithm: 'HS256', expiresIn: '24h' });
 
 describeEachDatabase('widget guard over HTTP', (ctx) => {
   let owner: Account;

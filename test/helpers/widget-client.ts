@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import jwt from 'jsonwebtoken';
+import { createHmac } from 'node:crypto';
 import { bearer, type Http } from './accounts';
 
 /** What a widget token carries, as the seed's snippets put it. */
@@ -68,3 +69,20 @@ export async function updateWidgetSecurity(
 export function widgetUrl(projectId: string, path = ''): string {
   return `/api/v1/widget/${projectId}${path}`;
 }
+
+export const nowS = (): number => Math.floor(Date.now() / 1000);
+
+export const b64 = (part: unknown): string =>
+  Buffer.from(typeof part === 'string' ? part : JSON.stringify(part)).toString('base64url');
+
+/** A hand-built HS256 JWS, for the rows no library will mint. */
+export function forge(header: unknown, payload: unknown, key: string): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}
+
+export const HS = { alg: 'HS256', typ: 'JWT' };
+
+/** The seed's Node snippet with extra claims (jsonwebtoken, HS256, 24 h). */
+export const seedToken = (key: string, claims: object = {}): string =>
+  jwt.sign({ userId: 'u-1', ...claims }, key, { algorithm: 'HS256', expiresIn: '24h' });
