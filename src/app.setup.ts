@@ -106,6 +106,9 @@ export async function createApp(
   const adminCors = {
     origin: config.dashboardOrigins.length > 0 ? config.dashboardOrigins : false,
     credentials: false,
+    // Every method of the admin API (API.md §7): @fastify/cors allows only GET, HEAD and POST
+    // by default, so a dashboard on another origin could not PATCH settings or DELETE.
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
     exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: 600,

@@ -195,6 +195,22 @@ describeEachDatabase(
           .set(bearer(owner.accessToken));
         expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
       });
+
+      it('allows every method the admin API uses, with Authorization and Content-Type (§7)', async () => {
+        for (const method of ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE']) {
+          const res = await http()
+            .options(`/api/v1/projects/${randomUUID()}/widget/security`)
+            .set('Origin', DASHBOARD)
+            .set('Access-Control-Request-Method', method)
+            .set('Access-Control-Request-Headers', 'authorization, content-type');
+          expect({ method, status: res.status }).toEqual({ method, status: 204 });
+          const allowed = String(res.headers['access-control-allow-methods']).split(/\s*,\s*/);
+          expect(allowed).toEqual(expect.arrayContaining([method]));
+          expect(String(res.headers['access-control-allow-headers']).toLowerCase()).toMatch(
+            /authorization.*content-type/,
+          );
+        }
+      });
     });
   },
   { dashboardOrigins: [DASHBOARD] },
