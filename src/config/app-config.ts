@@ -22,6 +22,8 @@ export class AppConfig {
   readonly logLevel!: string;
   /** Run pending migrations at start-up (under an advisory lock). */
   readonly migrateOnStart!: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken!: string | null;
 
   get embedded(): boolean {
     return this.databaseUrl === null;

@@ -20,6 +20,7 @@ describe(validateEnv.name, () => {
       rateLimitWidgetPerMinute: 600,
       dashboardOrigins: [],
       redisUrl: null,
+      metricsToken: null,
     });
   });
 
@@ -65,6 +66,7 @@ describe(validateEnv.name, () => {
         DASHBOARD_ORIGINS: 'https://ok.example, not an origin',
         SECRETS_MASTER_KEY: 'too-short',
         LOG_LEVEL: 'loud',
+        METRICS_TOKEN: 'short',
       });
     } catch (error) {
       message = (error as Error).message;
@@ -78,6 +80,7 @@ describe(validateEnv.name, () => {
       'DASHBOARD_ORIGINS',
       'SECRETS_MASTER_KEY',
       'LOG_LEVEL',
+      'METRICS_TOKEN',
     ]) {
       expect(message).toContain(name);
     }
@@ -93,6 +96,7 @@ describe(validateEnv.name, () => {
     ['SIGNUP_ENABLED', 'false', 'signupEnabled', false],
     ['PORT', '8080', 'port', 8080],
     ['RATE_LIMIT_WIDGET_PER_MINUTE', '42', 'rateLimitWidgetPerMinute', 42],
+    ['METRICS_TOKEN', 'm'.repeat(32), 'metricsToken', 'm'.repeat(32)],
     [
       'DASHBOARD_ORIGINS',
       'https://a.example,http://localhost:5173/',

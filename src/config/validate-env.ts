@@ -35,6 +35,7 @@ export function validateEnv(env: Env = process.env): AppConfig {
     rateLimitWidgetPerMinute: read.int('RATE_LIMIT_WIDGET_PER_MINUTE', 600, 1, 10_000_000),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     migrateOnStart: read.bool('MIGRATE_ON_START', true),
+    metricsToken: read.optionalSecret('METRICS_TOKEN', 16),
   };
 
   let secretsMasterKey: Buffer | null = null;
@@ -148,6 +149,15 @@ class EnvReader {
       return null;
     }
     return value;
+  }
+
+  /** A secret nobody has to set (absent → null); when set, long enough to resist guessing. */
+  optionalSecret(name: string, minLength: number): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    if (value.length >= minLength) return value;
+    this.problems.push(`${name} must be at least ${minLength} characters`);
+    return null;
   }
 
   list(name: string): string[] {
