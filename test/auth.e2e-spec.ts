@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { bearer, signUp, TEST_PASSWORD, uniqueEmail } from './helpers/accounts';
 import { describeEachDatabase, startTestApp, TestApp } from './helpers/test-app';
@@ -304,6 +305,14 @@ describeEachDatabase('auth', (ctx) => {
         mint(app, { sub: account.user.id }, { algorithm: 'HS512' }),
         mint(app, { sub: 'not-a-uuid' }),
         mint(app, {}),
+        // Without a jti and a ver it could be neither logged out nor ended by a password change.
+        mint(app, { sub: account.user.id }),
+        mint(app, { sub: account.user.id, ver: 0 }),
+        mint(app, { sub: account.user.id, jti: randomUUID() }),
+        mint(app, { sub: account.user.id, jti: 'not-a-uuid', ver: 0 }),
+        mint(app, { sub: account.user.id, jti: randomUUID(), ver: -1 }),
+        mint(app, { sub: account.user.id, jti: randomUUID(), ver: '0' }),
+        mint(app, { sub: account.user.id, jti: randomUUID(), ver: 1 }),
         jwt.sign({ sub: account.user.id, iss: 'hissuno', aud: 'hissuno-dashboard' }, '', {
           algorithm: 'none',
         }),
@@ -318,7 +327,7 @@ describeEachDatabase('auth', (ctx) => {
 
     it('accepts a token minted independently with HS256 and the configured secret', async () => {
       const account = await signUp(ctx().http());
-      const token = mint(ctx(), { sub: account.user.id });
+      const token = mint(ctx(), { sub: account.user.id, jti: randomUUID(), ver: 0 });
       const res = await ctx().http().get(ME).set(bearer(token)).expect(200);
       expect(res.body.id).toBe(account.user.id);
     });

@@ -27,6 +27,8 @@ const EXPECTED: Record<string, string> = {
   'POST /api/v1/auth/signup': 'public',
   'POST /api/v1/auth/login': 'public',
   'GET /api/v1/auth/me': 'dashboard:any',
+  'POST /api/v1/auth/logout': 'dashboard:any',
+  'POST /api/v1/auth/password': 'dashboard:any',
   // §2 projects and members
   'POST /api/v1/projects': 'dashboard:any',
   'GET /api/v1/projects': 'dashboard:any',

@@ -183,6 +183,33 @@ describeEachDatabase('secrets stay secret', (ctx) => {
     expect(session.status).toBe(201);
   });
 
+  it('runs the flows (logout and password change)', async () => {
+    const password = remember('password', `${TEST_PASSWORD} of the mover`);
+    const mover = await signUp(ctx().http(), { password });
+    remember('access token', mover.accessToken);
+    const newPassword = remember('password', 'the new passphrase of the mover');
+    const wrong = await request('post', '/api/v1/auth/password', {
+      token: mover.accessToken,
+      body: { currentPassword: remember('password', 'a wrong current one'), newPassword },
+    });
+    expect(wrong.status).toBe(401);
+    await request('post', '/api/v1/auth/password', {
+      token: mover.accessToken,
+      body: { currentPassword: password, newPassword: remember('password', 'too short') },
+    });
+    const changed = await request('post', '/api/v1/auth/password', {
+      token: mover.accessToken,
+      body: { currentPassword: password, newPassword },
+    });
+    expect(changed.status).toBe(200);
+    remember('access token', changed.body.accessToken);
+    await request('get', '/api/v1/auth/me', { token: mover.accessToken }); // ended: 401
+    expect(
+      (await request('post', '/api/v1/auth/logout', { token: changed.body.accessToken })).status,
+    ).toBe(204);
+    await request('post', '/api/v1/auth/logout', { token: changed.body.accessToken }); // 401
+  });
+
   it('writes no secret to any log line', () => {
     const logs = ctx().logs;
     expect(logs.length).toBeGreaterThan(10);

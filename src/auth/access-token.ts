@@ -7,8 +7,14 @@ export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 export const ACCESS_TOKEN_ISSUER = 'hissuno';
 export const ACCESS_TOKEN_AUDIENCE = 'hissuno-dashboard';
 
+/**
+ * `jti` names this token (logout revokes it alone); `ver` is the user's token version
+ * when it was issued (a password change raises the version, ending every older token).
+ */
 export interface AccessTokenClaims {
   sub: string;
+  jti: string;
+  ver: number;
 }
 
 /**

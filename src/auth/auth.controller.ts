@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -25,6 +25,7 @@ export class AuthController {
   @UseGuards(SignupEnabledGuard)
   @RateLimit(AUTH_RATE_LIMIT)
   @Post('signup')
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Create a dashboard account and log in',
     description:
@@ -42,6 +43,7 @@ export class AuthController {
   @RateLimit(AUTH_RATE_LIMIT)
   @Post('login')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Exchange email and password for an access token',
     description:

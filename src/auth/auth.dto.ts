@@ -85,3 +85,15 @@ export class AuthResponse {
   @ApiProperty({ description: 'Seconds until the access token expires.', example: 3600 })
   expiresIn!: number;
 }
+
+export class ChangePasswordBody {
+  @ApiProperty({ maxLength: PASSWORD_MAX_LENGTH, description: 'The password in use now.' })
+  @IsString()
+  @Length(1, PASSWORD_MAX_LENGTH)
+  currentPassword!: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
+  newPassword!: string;
+}

@@ -6,6 +6,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { RateLimitModule } from '../common/rate-limit';
 import { AppConfig } from '../config';
 import { jwtModuleOptions } from './access-token';
+import { AccessTokenIssuer } from './access-token-issuer';
+import { AccountSessionsController } from './account-sessions.controller';
+import { AccountSessionsService } from './account-sessions.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { DashboardAuthGuard } from './dashboard-auth.guard';
@@ -22,9 +25,11 @@ import { User } from './user.entity';
     JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtModuleOptions }),
     RateLimitModule,
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, AccountSessionsController],
   providers: [
     AuthService,
+    AccessTokenIssuer,
+    AccountSessionsService,
     PasswordHasher,
     JwtStrategy,
     SignupEnabledGuard,

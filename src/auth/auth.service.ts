@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { RateLimitRule, RateLimitService } from '../common/rate-limit';
-import { AppConfig } from '../config';
-import { AccessTokenClaims } from './access-token';
+import { AccessTokenIssuer } from './access-token-issuer';
 import { AuthResponse, LoginBody, SignupBody, UserResponse } from './auth.dto';
 import type { AuthUser } from './current-user.decorator';
 import { PasswordHasher } from './password-hasher';
@@ -29,9 +27,8 @@ export class AuthService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly passwords: PasswordHasher,
-    private readonly jwt: JwtService,
+    private readonly tokens: AccessTokenIssuer,
     private readonly rateLimits: RateLimitService,
-    private readonly config: AppConfig,
   ) {}
 
   async signUp(body: SignupBody): Promise<AuthResponse> {
@@ -51,7 +48,14 @@ export class AuthService {
 
     const user = await this.users.findOne({
       where: { email: body.email },
-      select: { id: true, email: true, name: true, createdAt: true, passwordHash: true },
+      select: {
+        id: true,
+        email: true,
+        name: true,
+        createdAt: true,
+        passwordHash: true,
+        tokenVersion: true,
+      },
     });
     const valid = await this.passwords.verify(user?.passwordHash ?? null, body.password);
     if (!user || !valid) {
@@ -76,12 +80,7 @@ export class AuthService {
     return UserResponse.of(user);
   }
 
-  private async session(user: User): Promise<AuthResponse> {
-    const claims: AccessTokenClaims = { sub: user.id };
-    return {
-      user: UserResponse.of(user),
-      accessToken: await this.jwt.signAsync(claims),
-      expiresIn: this.config.authTokenTtlSeconds,
-    };
+  private session(user: User): Promise<AuthResponse> {
+    return this.tokens.session(user);
   }
 }

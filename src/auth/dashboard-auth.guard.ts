@@ -5,10 +5,15 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import { Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
-import type { AuthUser } from './current-user.decorator';
-import { JWT_STRATEGY } from './jwt.strategy';
+import type { AccessTokenSession, AuthUser } from './current-user.decorator';
+import { JWT_STRATEGY, VerifiedAccessToken } from './jwt.strategy';
 import { IS_PUBLIC, WIDGET_ROUTE } from './public.decorator';
 import { User } from './user.entity';
+
+type DashboardRequest = FastifyRequest & {
+  user?: AuthUser;
+  accessTokenSession?: AccessTokenSession;
+};
 
 /**
  * The global guard (APP_GUARD): every route needs a valid dashboard access
@@ -29,15 +34,36 @@ export class DashboardAuthGuard extends AuthGuard(JWT_STRATEGY) {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     if (this.reflector.getAllAndOverride<boolean>(WIDGET_ROUTE, targets)) return true;
     await super.canActivate(context);
-    // The token is genuine; its user must still exist (looked up by this app, not the strategy).
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
-    const user = await this.users.findOne({
-      where: { id: request.user!.id },
-      select: { id: true, email: true },
-    });
-    if (!user) throw unauthorized(true, false);
-    request.user = { id: user.id, email: user.email };
+    const request = context.switchToHttp().getRequest<DashboardRequest>();
+    const token = request.user as unknown as VerifiedAccessToken;
+    request.user = await this.liveUser(token);
+    request.accessTokenSession = { jti: token.jti, expiresAt: token.expiresAt };
     return true;
+  }
+
+  /**
+   * The token is genuine; its user must still exist, its `ver` must be the user's current
+   * token version (a password change raises it) and its `jti` must not have been logged out.
+   *
+   * Why both a version and a list: a password change must end every session at once, which
+   * one integer per user does without a list that grows; a logout ends one session only,
+   * which needs its id, and that list stays small because an entry is useless after the
+   * token's expiry (AUTH_TOKEN_TTL_SECONDS, at most one day). Both are read in the one
+   * indexed query this guard already made to check the user exists, from the database
+   * every instance shares, so a logout or a password change committed on one instance is
+   * refused by every other at once: no per-instance cache that a notice must invalidate.
+   */
+  private async liveUser(token: VerifiedAccessToken): Promise<AuthUser> {
+    const rows: { id: string; email: string; tokenVersion: number; revoked: boolean }[] =
+      await this.users.query(
+        `SELECT u.id, u.email, u.token_version AS "tokenVersion",
+                EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = $2) AS revoked
+           FROM users u WHERE u.id = $1`,
+        [token.id, token.jti],
+      );
+    const user = rows[0];
+    if (!user || user.revoked || user.tokenVersion !== token.ver) throw unauthorized(true, false);
+    return { id: user.id, email: user.email };
   }
 
   override handleRequest<TUser = AuthUser>(

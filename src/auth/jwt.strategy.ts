@@ -11,6 +11,14 @@ import {
 } from './access-token';
 
 export const JWT_STRATEGY = 'jwt';
+
+/** What the strategy hands the guard: the token's checked claims, not yet the user. */
+export interface VerifiedAccessToken {
+  id: string;
+  jti: string;
+  ver: number;
+  expiresAt: Date;
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -32,7 +40,16 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     });
   }
 
-  validate(claims: Partial<AccessTokenClaims>): { id: string } | false {
-    return typeof claims.sub === 'string' && UUID.test(claims.sub) ? { id: claims.sub } : false;
+  /**
+   * A token without `jti` and `ver` (none is issued since sessions can end) could be neither
+   * logged out nor ended by a password change: it is refused like a forged one.
+   */
+  validate(claims: Partial<AccessTokenClaims> & { exp?: unknown }): VerifiedAccessToken | false {
+    const { sub, jti, ver, exp } = claims;
+    if (typeof sub !== 'string' || !UUID.test(sub)) return false;
+    if (typeof jti !== 'string' || !UUID.test(jti)) return false;
+    if (!Number.isSafeInteger(ver) || (ver as number) < 0) return false;
+    if (typeof exp !== 'number') return false;
+    return { id: sub, jti, ver: ver as number, expiresAt: new Date(exp * 1000) };
   }
 }

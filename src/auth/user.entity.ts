@@ -17,6 +17,10 @@ export class User {
   @Column({ name: 'password_hash', type: 'text', select: false })
   passwordHash!: string;
 
+  /** Raised by a password change: access tokens carrying an older `ver` are refused. */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -92,6 +92,14 @@ describe(validateEnv.name, () => {
     );
   });
 
+  it('refuses AUTH_TOKEN_TTL_SECONDS over one day (API.md §1), accepting exactly 86400', () => {
+    expect(() => validateEnv({ DATA_DIR: dataDir(), AUTH_TOKEN_TTL_SECONDS: '86401' })).toThrow(
+      /AUTH_TOKEN_TTL_SECONDS must be an integer from 60 to 86400/,
+    );
+    const config = validateEnv({ DATA_DIR: dataDir(), AUTH_TOKEN_TTL_SECONDS: '86400' });
+    expect(config.authTokenTtlSeconds).toBe(86400);
+  });
+
   it.each([
     ['SIGNUP_ENABLED', 'false', 'signupEnabled', false],
     ['PORT', '8080', 'port', 8080],

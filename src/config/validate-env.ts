@@ -26,7 +26,8 @@ export function validateEnv(env: Env = process.env): AppConfig {
     databaseSchema: read.identifier('DATABASE_SCHEMA'),
     dataDir,
     authJwtSecret: read.secret('AUTH_JWT_SECRET', embedded, 32),
-    authTokenTtlSeconds: read.int('AUTH_TOKEN_TTL_SECONDS', 3600, 60, 86400 * 30),
+    // At most a day (API.md §1): also how long a logged-out token's id must be remembered.
+    authTokenTtlSeconds: read.int('AUTH_TOKEN_TTL_SECONDS', 3600, 60, 86400),
     secretsMasterKeyText: read.secret('SECRETS_MASTER_KEY', embedded, 0),
     dashboardOrigins: read.list('DASHBOARD_ORIGINS'),
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),

@@ -1,4 +1,5 @@
 import { AuditEntry } from '../audit/audit-entry.entity';
+import { RevokedAccessToken } from '../auth/revoked-access-token.entity';
 import { User } from '../auth/user.entity';
 import { ChatMessage } from '../conversations/chat-message.entity';
 import { ChatSession } from '../conversations/chat-session.entity';
@@ -17,4 +18,5 @@ export const ENTITIES = [
   ChatSession,
   ChatMessage,
   WidgetGuardStat,
+  RevokedAccessToken,
 ];
