@@ -30,6 +30,20 @@ export function isWidgetUrl(url: string | undefined): boolean {
   return typeof url === 'string' && url.toLowerCase().startsWith(`/${API_PREFIX}/widget/`);
 }
 
+/**
+ * Fastify's `trustProxy` for TRUST_PROXY. Addresses/CIDRs go to proxy-addr as they are. A
+ * hop count is a function: Fastify 5.12 treats a plain number as "trust nothing". With a hop
+ * count the nearest N peers are believed whoever they are, which is right only when the
+ * service is reachable through its proxies alone (README "Deploying behind a proxy").
+ */
+function fastifyTrustProxy(
+  trust: AppConfig['trustProxy'],
+): string[] | false | ((address: string, hop: number) => boolean) {
+  if (trust === null) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust;
+}
+
 /** Builds the whole service on Fastify; main.ts and every e2e test use this. */
 export async function createApp(
   config: AppConfig,
@@ -39,6 +53,9 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT,
+    // TRUST_PROXY (API.md §7): request.ip, which every per-address limit keys on, comes from
+    // X-Forwarded-For through these proxies only; never from an untrusted peer.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Long ids must reach our handlers (→ 404 with the API body), not Fastify's 414.
     maxParamLength: 1024,
     requestIdHeader: false,

@@ -16,6 +16,11 @@ export class AppConfig {
   readonly secretsMasterKey!: Buffer;
   readonly dashboardOrigins!: string[];
   readonly redisUrl!: string | null;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed: a hop count or their addresses/CIDRs
+   * (Fastify's `trustProxy`); null → the client address is the TCP peer.
+   */
+  readonly trustProxy!: number | string[] | null;
   readonly signupEnabled!: boolean;
   readonly rateLimitAuthPerMinute!: number;
   readonly rateLimitWidgetPerMinute!: number;

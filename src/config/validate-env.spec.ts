@@ -21,6 +21,7 @@ describe(validateEnv.name, () => {
       dashboardOrigins: [],
       redisUrl: null,
       metricsToken: null,
+      trustProxy: null,
     });
   });
 
@@ -67,6 +68,7 @@ describe(validateEnv.name, () => {
         SECRETS_MASTER_KEY: 'too-short',
         LOG_LEVEL: 'loud',
         METRICS_TOKEN: 'short',
+        TRUST_PROXY: '10.0.0.0/8, 10.0.0.999',
       });
     } catch (error) {
       message = (error as Error).message;
@@ -81,6 +83,7 @@ describe(validateEnv.name, () => {
       'SECRETS_MASTER_KEY',
       'LOG_LEVEL',
       'METRICS_TOKEN',
+      'TRUST_PROXY',
     ]) {
       expect(message).toContain(name);
     }
@@ -105,6 +108,14 @@ describe(validateEnv.name, () => {
     ['PORT', '8080', 'port', 8080],
     ['RATE_LIMIT_WIDGET_PER_MINUTE', '42', 'rateLimitWidgetPerMinute', 42],
     ['METRICS_TOKEN', 'm'.repeat(32), 'metricsToken', 'm'.repeat(32)],
+    ['TRUST_PROXY', '1', 'trustProxy', 1],
+    ['TRUST_PROXY', '2', 'trustProxy', 2],
+    [
+      'TRUST_PROXY',
+      '10.0.0.0/8, 192.168.1.7,fd00::/8 ,loopback',
+      'trustProxy',
+      ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback'],
+    ],
     [
       'DASHBOARD_ORIGINS',
       'https://a.example,http://localhost:5173/',
@@ -115,4 +126,20 @@ describe(validateEnv.name, () => {
     const config = validateEnv({ DATA_DIR: dataDir(), [name]: value });
     expect(config[key as keyof typeof config]).toEqual(expected);
   });
+
+  it.each(['true', 'TRUE', '*', 'all', '0.0.0.0/0', '::/0', '10.0.0.1, ::/0'])(
+    'refuses TRUST_PROXY=%s, which would trust every address',
+    (value) => {
+      expect(() => validateEnv({ DATA_DIR: dataDir(), TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+    },
+  );
+
+  it.each(['0', '11', 'false', 'proxy.example.com', '10.0.0.0/33', '1.2.3.4.5'])(
+    'refuses TRUST_PROXY=%s with a clear message',
+    (value) => {
+      expect(() => validateEnv({ DATA_DIR: dataDir(), TRUST_PROXY: value })).toThrow(
+        /TRUST_PROXY (as a hop count must be|entry ".*" is not a proxy address)/,
+      );
+    },
+  );
 });

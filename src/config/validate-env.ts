@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import proxyAddr from '@fastify/proxy-addr';
 import { AppConfig } from './app-config';
 
 type Env = Record<string, string | undefined>;
@@ -31,6 +32,7 @@ export function validateEnv(env: Env = process.env): AppConfig {
     secretsMasterKeyText: read.secret('SECRETS_MASTER_KEY', embedded, 0),
     dashboardOrigins: read.list('DASHBOARD_ORIGINS'),
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    trustProxy: read.trustProxy('TRUST_PROXY'),
     signupEnabled: read.bool('SIGNUP_ENABLED', true),
     rateLimitAuthPerMinute: read.int('RATE_LIMIT_AUTH_PER_MINUTE', 60, 1, 1_000_000),
     rateLimitWidgetPerMinute: read.int('RATE_LIMIT_WIDGET_PER_MINUTE', 600, 1, 10_000_000),
@@ -159,6 +161,41 @@ class EnvReader {
     if (value.length >= minLength) return value;
     this.problems.push(`${name} must be at least ${minLength} characters`);
     return null;
+  }
+
+  /**
+   * API.md §7: a hop count (`1`), or the proxies' addresses/CIDRs, checked by the parser
+   * Fastify's `trustProxy` uses (proxy-addr; it also knows `loopback`, `linklocal`,
+   * `uniquelocal`). Trusting every address would let any client pick its own address, so
+   * `true`, `*` and `/0` ranges are refused.
+   */
+  trustProxy(name: string): number | string[] | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops >= 1 && hops <= 10) return hops;
+      this.problems.push(`${name} as a hop count must be from 1 to 10`);
+      return null;
+    }
+    if (['true', '*', 'all'].includes(value.toLowerCase())) {
+      this.problems.push(
+        `${name}=${value} would trust every address (any client could choose its own); set the number of proxies in front of the service (e.g. 1) or their addresses/CIDRs`,
+      );
+      return null;
+    }
+    const entries = value.split(',').map((entry) => entry.trim());
+    for (const entry of entries) {
+      try {
+        proxyAddr.compile(entry);
+      } catch {
+        this.problems.push(
+          `${name} entry "${entry}" is not a proxy address or CIDR (e.g. 10.0.0.0/8, fd00::/8, loopback), nor may it be a /0 range`,
+        );
+        return null;
+      }
+    }
+    return entries;
   }
 
   list(name: string): string[] {

@@ -9,7 +9,8 @@ import {
 import { Reflector } from '@nestjs/core';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { clientAddress, RateLimitRule } from './rate-limit.rules';
+import { clientAddress } from './client-address';
+import { RateLimitRule } from './rate-limit.rules';
 import { RateLimitService } from './rate-limit.service';
 
 const RATE_LIMIT_RULE = 'rateLimit:rule';

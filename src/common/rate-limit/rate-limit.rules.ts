@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config';
+import { clientAddress } from './client-address';
 
 /**
  * What one counter limits: `points(config)` hits per `windowSeconds` for each
@@ -14,14 +15,6 @@ export interface RateLimitRule {
   key?: (request: FastifyRequest) => string;
   /** Opens the 429 message; the retry delay is appended. */
   message?: string;
-}
-
-/**
- * The client's address as Fastify sees it. Behind a proxy this is the proxy's
- * address unless Fastify's `trustProxy` is configured for it.
- */
-export function clientAddress(request: FastifyRequest): string {
-  return request.ip;
 }
 
 /** API.md §1: RATE_LIMIT_AUTH_PER_MINUTE requests per client address on signup and login. */
