@@ -123,6 +123,7 @@ describeEachDatabase('dashboard sessions', (ctx) => {
       const visitor = (content: string) =>
         http()
           .post(widgetUrl(team.project.id, `/sessions/${sessionId}/messages`))
+          .query({ userId: 'carol' })
           .send({ content });
       await visitor('Hi, my order is late');
       const answer = await reply(sessionId, team.admin.accessToken);

@@ -26,9 +26,10 @@ describeEachDatabase('widget API: sessions and messages', (ctx) => {
     expect(res.status).toBe(201);
     return res.body.sessionId;
   };
-  const post = (sessionId: string, content: unknown) =>
+  const post = (sessionId: string, content: unknown, userId?: string) =>
     http()
       .post(url(`/sessions/${sessionId}/messages`))
+      .query(userId === undefined ? {} : { userId })
       .set('Origin', ORIGIN)
       .send({ content });
 
@@ -129,7 +130,7 @@ describeEachDatabase('widget API: sessions and messages', (ctx) => {
   describe('messages', () => {
     it('adds a visitor message and lists the session oldest first', async () => {
       const sessionId = await startSession({ userId: 'talker' });
-      const first = await post(sessionId, 'Hello');
+      const first = await post(sessionId, 'Hello', 'talker');
       expect(first.status).toBe(201);
       expect(first.body).toEqual({
         id: expect.stringMatching(UUID),
@@ -138,8 +139,8 @@ describeEachDatabase('widget API: sessions and messages', (ctx) => {
         content: 'Hello',
         createdAt: expect.stringMatching(ISO),
       });
-      await post(sessionId, 'Anyone there?');
-      await post(sessionId, 'Third');
+      await post(sessionId, 'Anyone there?', 'talker');
+      await post(sessionId, 'Third', 'talker');
       const list = await http()
         .get(url(`/sessions/${sessionId}/messages`))
         .query({ userId: 'talker' });
@@ -163,7 +164,7 @@ describeEachDatabase('widget API: sessions and messages', (ctx) => {
         pageUrl: null,
         messageCount: 0,
       });
-      const message = await post(sessionId, 'ping');
+      const message = await post(sessionId, 'ping', 'counter');
       const after = (await history('counter')).find((s) => s.id === sessionId)!;
       expect(after.messageCount).toBe(1);
       expect(after.lastActivityAt).toBe(message.body.createdAt);
@@ -172,9 +173,13 @@ describeEachDatabase('widget API: sessions and messages', (ctx) => {
 
     it('keeps every concurrent message and its count', async () => {
       const sessionId = await startSession({ userId: 'crowd' });
-      const sent = await Promise.all(Array.from({ length: 8 }, (_, i) => post(sessionId, `m${i}`)));
+      const sent = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => post(sessionId, `m${i}`, 'crowd')),
+      );
       expect(sent.map((r) => r.status)).toEqual(Array(8).fill(201));
-      const list = await http().get(url(`/sessions/${sessionId}/messages`));
+      const list = await http()
+        .get(url(`/sessions/${sessionId}/messages`))
+        .query({ userId: 'crowd' });
       expect(list.body.items.map((m: { id: string }) => m.id).sort()).toEqual(
         sent.map((r) => r.body.id).sort(),
       );

@@ -174,6 +174,28 @@ describeEachDatabase('widget API: session identity and history', (ctx) => {
     expect(read.body.items).toHaveLength(1);
   });
 
+  it('keeps an anonymous caller that names nobody out of sessions started under a userId', async () => {
+    const { projectId, secretKey } = await newProject();
+    const claimed = await start(projectId, { userId: 'alice' });
+    const verified = await start(projectId, { token: mintToken(secretKey, { userId: 'alice' }) });
+    const nameless = await start(projectId, {});
+    // "No userId" is an identity of its own (API.md §6): it reaches only nameless sessions.
+    await expectUnreachable(projectId, claimed, {});
+    await expectUnreachable(projectId, verified, {});
+    // ... and a caller naming a userId, or holding a token, does not reach a nameless one.
+    await expectUnreachable(projectId, nameless, { userId: 'alice' });
+    await expectUnreachable(projectId, nameless, {
+      token: mintToken(secretKey, { userId: 'alice' }),
+    });
+    // Nothing was written through the refused calls.
+    for (const sessionId of [claimed, verified]) {
+      const detail = await http()
+        .get(`/api/v1/projects/${projectId}/sessions/${sessionId}`)
+        .set({ Authorization: `Bearer ${ownerToken}` });
+      expect([detail.status, detail.body.messageCount]).toEqual([200, 0]);
+    }
+  });
+
   it('refuses a bad ?userId= from an anonymous caller with 400 validation_failed', async () => {
     const { projectId } = await newProject();
     for (const userId of ['', 'u'.repeat(256)]) {

@@ -6,9 +6,9 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /**
  * The identity whose sessions a widget caller may reach. A verified caller reaches the
  * verified sessions of its userId. An anonymous caller naming a userId reaches the
- * unverified sessions of that userId; one naming nobody reaches an unverified session only
- * by its id (an unguessable UUID it was given when it started the session), and has no
- * history to list.
+ * unverified sessions of that userId. One naming nobody is an identity of its own
+ * (API.md §6): it reaches, by id, only unverified sessions started with no userId, never
+ * one started under a userId, and has no history to list.
  */
 export type SessionOwner =
   { verified: true; userId: string } | { verified: false; userId: string | null };
@@ -46,7 +46,12 @@ export function scopeSql(scope: SessionScope, params: unknown[]): string {
   const conditions = [`s.project_id = ${param(scope.projectId)}`];
   if (scope.owner) {
     conditions.push(`s.verified = ${param(scope.owner.verified)}`);
-    if (scope.owner.userId !== null) conditions.push(`s.user_id = ${param(scope.owner.userId)}`);
+    // "No userId" is matched as such, not as "any userId".
+    conditions.push(
+      scope.owner.userId === null
+        ? 's.user_id IS NULL'
+        : `s.user_id = ${param(scope.owner.userId)}`,
+    );
   }
   return conditions.join(' AND ');
 }

@@ -35,7 +35,8 @@ const SESSION_NOT_FOUND =
 const IDENTITY_RULES =
   'With a token the identity is the token’s (a client-sent userId is ignored). Without one, ' +
   'the caller names itself with `?userId=` (unverified): it reaches only unverified ' +
-  'sessions, those of that userId when it names one.';
+  'sessions of that userId. A caller naming no userId is an identity of its own: it ' +
+  'reaches only sessions started with no userId, never one started under a userId.';
 
 /** The widget's conversations: start a session, see its history, read and write messages. */
 @ApiTags('widget')

@@ -264,7 +264,9 @@ interface HissunoWidgetApi {
           this.sessionId = created.sessionId;
           this.loaded = true;
         }
-        await this.client.call('POST', `/sessions/${this.sessionId}/messages`, { content });
+        // An anonymous visitor names its userId on every call: it is part of its identity.
+        const path = this.query(`/sessions/${this.sessionId}/messages`);
+        await this.client.call('POST', path, { content });
         this.input.value = '';
         await this.refresh();
       });
