@@ -9,6 +9,7 @@ import { AppConfig, ConfigModule } from './config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { InternalApiModule } from './internal-api/internal-api.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProjectsModule } from './projects/projects.module';
 import { SecretKeysModule } from './secret-keys/secret-keys.module';
@@ -32,6 +33,7 @@ import { WidgetModule } from './widget/widget.module';
     WidgetStatsModule,
     WidgetModule,
     BrowserModule,
+    InternalApiModule,
   ],
   providers: [
     { provide: APP_PIPE, useClass: ApiValidationPipe },

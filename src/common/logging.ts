@@ -38,7 +38,13 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: undefined,
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secretKey'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-hissuno-service-token"]',
+          '*.password',
+          '*.secretKey',
+        ],
         censor: '[REDACTED]',
       },
       hooks: { streamWrite: redactSecrets },

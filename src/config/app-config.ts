@@ -29,6 +29,11 @@ export class AppConfig {
   readonly migrateOnStart!: boolean;
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken!: string | null;
+  /** Port of the internal listener (API.md §10); null → no internal listener. 0 → any free port. */
+  readonly internalPort!: number | null;
+  readonly internalHost!: string;
+  /** Service tokens accepted by the internal listener (each ≥ 32 chars). Never log them. */
+  readonly internalApiTokens!: readonly string[];
 
   get embedded(): boolean {
     return this.databaseUrl === null;

@@ -142,4 +142,76 @@ describe(validateEnv.name, () => {
       );
     },
   );
+
+  describe('internal listener (API.md §10)', () => {
+    const TOKEN = 's'.repeat(32);
+
+    it('is off by default', () => {
+      const config = validateEnv({ DATA_DIR: dataDir() });
+      expect(config).toMatchObject({
+        internalPort: null,
+        internalHost: '127.0.0.1',
+        internalApiTokens: [],
+      });
+    });
+
+    it('reads port, host and the comma-separated tokens', () => {
+      const other = `${'t'.repeat(40)}`;
+      const config = validateEnv({
+        DATA_DIR: dataDir(),
+        INTERNAL_PORT: '3001',
+        INTERNAL_HOST: '0.0.0.0',
+        INTERNAL_API_TOKENS: ` ${TOKEN} , ${other}`,
+      });
+      expect(config).toMatchObject({
+        internalPort: 3001,
+        internalHost: '0.0.0.0',
+        internalApiTokens: [TOKEN, other],
+      });
+    });
+
+    it('requires tokens when INTERNAL_PORT is set', () => {
+      expect(() => validateEnv({ DATA_DIR: dataDir(), INTERNAL_PORT: '3001' })).toThrow(
+        /INTERNAL_API_TOKENS is required when INTERNAL_PORT is set/,
+      );
+    });
+
+    it('refuses a short or empty token without echoing any token', () => {
+      const short = 'short-but-secret';
+      let message = '';
+      try {
+        validateEnv({
+          DATA_DIR: dataDir(),
+          INTERNAL_PORT: '3001',
+          INTERNAL_API_TOKENS: `${TOKEN},${short},`,
+        });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain('INTERNAL_API_TOKENS');
+      expect(message).not.toContain(short);
+      expect(message).not.toContain(TOKEN);
+    });
+
+    it.each([
+      ['INTERNAL_PORT', 'many'],
+      ['INTERNAL_PORT', '70000'],
+      ['INTERNAL_HOST', 'not a host!'],
+    ])('refuses %s=%s', (name, value) => {
+      expect(() =>
+        validateEnv({ DATA_DIR: dataDir(), INTERNAL_API_TOKENS: TOKEN, [name]: value }),
+      ).toThrow(new RegExp(name));
+    });
+
+    it('refuses the public port as the internal one', () => {
+      expect(() =>
+        validateEnv({
+          DATA_DIR: dataDir(),
+          PORT: '3000',
+          INTERNAL_PORT: '3000',
+          INTERNAL_API_TOKENS: TOKEN,
+        }),
+      ).toThrow(/INTERNAL_PORT must differ from PORT/);
+    });
+  });
 });

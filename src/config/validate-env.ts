@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
@@ -39,7 +40,20 @@ export function validateEnv(env: Env = process.env): AppConfig {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     migrateOnStart: read.bool('MIGRATE_ON_START', true),
     metricsToken: read.optionalSecret('METRICS_TOKEN', 16),
+    internalPort: read.optionalInt('INTERNAL_PORT', 0, 65535),
+    internalHost: read.host('INTERNAL_HOST', '127.0.0.1'),
+    internalApiTokens: read.tokens('INTERNAL_API_TOKENS', 32),
   };
+  if (values.internalPort !== null && values.internalApiTokens.length === 0) {
+    problems.push('INTERNAL_API_TOKENS is required when INTERNAL_PORT is set');
+  }
+  if (
+    values.internalPort !== null &&
+    values.internalPort !== 0 &&
+    values.internalPort === values.port
+  ) {
+    problems.push('INTERNAL_PORT must differ from PORT');
+  }
 
   let secretsMasterKey: Buffer | null = null;
   if (values.secretsMasterKeyText !== null) {
@@ -109,6 +123,40 @@ class EnvReader {
       return fallback;
     }
     return n;
+  }
+
+  /** Absent → null (the feature is off). */
+  optionalInt(name: string, min: number, max: number): number | null {
+    if (this.raw(name) === undefined) return null;
+    const before = this.problems.length;
+    const n = this.int(name, min, min, max);
+    return this.problems.length > before ? null : n;
+  }
+
+  /** An IP address or a DNS name to bind to. */
+  host(name: string, fallback: string): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const hostname =
+      /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+    if (isIP(value) !== 0 || hostname.test(value)) return value;
+    this.problems.push(`${name} must be an IP address or a host name`);
+    return fallback;
+  }
+
+  /** Comma-separated secrets, each at least `minLength` characters; never echoed. */
+  tokens(name: string, minLength: number): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const items = value.split(',').map((item) => item.trim());
+    const short = items.filter((item) => item.length < minLength).length;
+    if (short > 0) {
+      this.problems.push(
+        `${name}: ${short} of ${items.length} tokens are shorter than ${minLength} characters (or empty)`,
+      );
+      return [];
+    }
+    return [...new Set(items)];
   }
 
   bool(name: string, fallback: boolean): boolean {

@@ -5,6 +5,7 @@ import { ChatMessage } from '../conversations/chat-message.entity';
 import { ChatSession } from '../conversations/chat-session.entity';
 import { ProjectMember } from '../projects/project-member.entity';
 import { Project } from '../projects/project.entity';
+import { ProjectChange } from './project-change.entity';
 import { SecretKey } from '../secret-keys/secret-key.entity';
 import { WidgetGuardStat } from '../widget-stats/widget-guard-stat.entity';
 
@@ -19,4 +20,5 @@ export const ENTITIES = [
   ChatMessage,
   WidgetGuardStat,
   RevokedAccessToken,
+  ProjectChange,
 ];

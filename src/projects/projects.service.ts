@@ -49,8 +49,11 @@ export class ProjectsService {
         action: 'project.created',
         details: { name },
       });
+      // A new project is news to a remote cache that answered its id 404 before.
+      await this.projectChanges.record(manager, created.id);
       return created;
     });
+    this.projectChanges.publish(project.id);
     return toProjectResponse(project, 'owner');
   }
 
@@ -117,8 +120,9 @@ export class ProjectsService {
         action: 'project.deleted',
         details: { name: project.name },
       });
+      await this.projectChanges.record(manager, projectId);
     });
     // After commit: the widget guard's caches (here and on other instances) drop the project.
-    await this.projectChanges.publish(projectId);
+    this.projectChanges.publish(projectId);
   }
 }

@@ -78,11 +78,12 @@ export class KeyExposureService implements BeforeApplicationShutdown {
         action: 'widget.secret_key.exposed',
         details: { keyEpoch },
       });
+      await this.changes.record(manager, projectId);
       return true;
     });
     if (recorded) {
       this.logger.warn({ projectId, keyEpoch }, 'a widget request carried the current secret key');
-      await this.changes.publish(projectId);
+      this.changes.publish(projectId);
     }
   }
 }

@@ -55,9 +55,10 @@ export class KeyRotationService {
         action: 'widget.secret_key.rotated',
         details: { keyEpoch, gracePeriodSeconds },
       });
+      await this.changes.record(manager, id);
       return { id, response: { secretKey, keyEpoch, rotatedAt, previousKeyExpiresAt } };
     });
-    await this.changes.publish(rotated.id);
+    this.changes.publish(rotated.id);
     return rotated.response;
   }
 }

@@ -125,9 +125,10 @@ export class WidgetSecurityService {
         action: 'widget.security.updated',
         details: { before, after },
       });
+      await this.changes.record(manager, current.id);
       return { changed: true, row: { ...current, ...after, ...updated[0] } };
     });
-    if (result.changed) await this.changes.publish(result.row.id);
+    if (result.changed) this.changes.publish(result.row.id);
     return toResponse(result.row);
   }
 
