@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'jest.config.js', 'jest.faults.config.js', 'public/**', 'test/artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'jest.config.js', 'jest.faults.config.js', 'public/**', 'test/artifacts/**', 'packages/*/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,22 +14,40 @@ export default tseslint.config(
     },
   },
   {
-    // The widget guard is a reusable module: it must not reach into this app's features.
-    files: ['src/widget-access/**/*.ts'],
+    // The app (and its tests and benchmarks) consume the guard by package name only, like any dependency.
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['**/projects/**', '**/widget-settings/**', '**/secret-keys/**', '**/widget/**', '**/conversations/**', '**/auth/**', '**/audit/**', '**/database/**'],
-              message: 'widget-access depends only on its own port; bind an implementation from the app instead.',
+              group: ['**/packages/**', '**/widget-guard/src/**', '**/widget-guard/dist/**', '@hissuno/widget-guard/*/**'],
+              message: "import '@hissuno/widget-guard' (or its /nest, /fastify doors), never its files.",
             },
           ],
         },
       ],
     },
   },
+  // The guard package imports nothing of the app: no relative import climbs out of its src/.
+  ...[1, 2, 3, 4].map((depth) => ({
+    files: [`packages/widget-guard/src/${'*/'.repeat(depth - 1)}*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [`${'../'.repeat(depth)}*`],
+              message: '@hissuno/widget-guard is a package of its own: it must not import the app.',
+            },
+            { group: ['hissuno-settings-api', 'hissuno-settings-api/**'], message: 'the package must not import the app.' },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts'],
     rules: { 'no-console': 'off' },

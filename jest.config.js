@@ -29,7 +29,12 @@ const escape = (name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/test'],
+  roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/packages/widget-guard/src'],
+  // The workspace package is tested from its sources, as the app imports it (by name).
+  moduleNameMapper: {
+    '^@hissuno/widget-guard$': '<rootDir>/packages/widget-guard/src/index.ts',
+    '^@hissuno/widget-guard/(nest|fastify)$': '<rootDir>/packages/widget-guard/src/$1/index.ts',
+  },
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest'] },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages().map(escape).join('|')})/)`],

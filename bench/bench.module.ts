@@ -10,8 +10,8 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../src/auth/public.decorator';
-import { setWidgetHeaders } from '../src/widget-access';
-import { corsHeaders } from '../src/widget-access/widget-access.decision';
+import { corsHeaders } from '@hissuno/widget-guard';
+import { setWidgetHeaders } from '@hissuno/widget-guard/fastify';
 
 type BenchRequest = FastifyRequest<{ Params: { projectId: string } }>;
 

@@ -18,8 +18,8 @@ import {
   SecretKeyCipher,
 } from '../src/secret-keys/secret-key-cipher';
 import type { ExecutionContext } from '@nestjs/common';
-import { DEFAULT_SECURITY_CACHE_OPTIONS, WidgetAccessGuard } from '../src/widget-access';
-import { SecurityCache } from '../src/widget-access/security-cache';
+import { DEFAULT_SECURITY_CACHE_OPTIONS, SecurityCache } from '@hissuno/widget-guard';
+import { WidgetAccessGuard } from '@hissuno/widget-guard/nest';
 import { BenchModule } from './bench.module';
 import type { QueryCounts, ServerCommands, ServerMemory } from './lib/server-process';
 

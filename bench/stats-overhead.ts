@@ -32,11 +32,11 @@ import type { ProjectSecurityState } from '../src/secret-keys/security-state';
 import type { SecurityStateService } from '../src/secret-keys/security-state.service';
 import {
   DEFAULT_WIDGET_CORS,
-  WidgetAccessGuard,
+  SecurityCache,
   WidgetAccessObserver,
   WidgetAccessService,
-} from '../src/widget-access';
-import { SecurityCache } from '../src/widget-access/security-cache';
+} from '@hissuno/widget-guard';
+import { WidgetAccessGuard } from '@hissuno/widget-guard/nest';
 import { AppWidgetObserver } from '../src/widget-security/app-widget.observer';
 import { DatabaseWidgetSecurityStateSource } from '../src/widget-security/database-widget-security-state.source';
 import { WidgetMetricsObserver } from '../src/widget-security/widget-metrics.observer';

@@ -1,4 +1,4 @@
-import { DEFAULT_SECURITY_CACHE_OPTIONS } from '../src/widget-access';
+import { DEFAULT_SECURITY_CACHE_OPTIONS } from '@hissuno/widget-guard';
 import { ProjectSecurityListener } from '../src/widget-security/project-security-listener';
 import { TEST_PASSWORD, uniqueEmail } from './helpers/accounts';
 import { emptyWriteLog, findInconsistencies } from './helpers/consistency';

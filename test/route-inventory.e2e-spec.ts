@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { IS_PUBLIC, Public, WIDGET_ROUTE } from '../src/auth/public.decorator';
 import { ProjectAccess, projectAccessRoleOf } from '../src/projects/project-access';
-import { WIDGET_ROUTE as WIDGET_ACCESS_ROUTE } from '../src/widget-access';
+import { WIDGET_ROUTE as WIDGET_ACCESS_ROUTE } from '@hissuno/widget-guard/nest';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { createTestDatabase } from './helpers/test-database';
 

@@ -6,14 +6,12 @@ import jwt from 'jsonwebtoken';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import {
-  WidgetAccessModule,
   WidgetAccessObserver,
-  WidgetCaller,
-  WidgetEndpoint,
   WidgetSecurityState,
   WidgetSecurityStateSource,
   type WidgetAccessEvent,
-} from '../src/widget-access';
+} from '@hissuno/widget-guard';
+import { WidgetAccessModule, WidgetCaller, WidgetEndpoint } from '@hissuno/widget-guard/nest';
 
 // Another Nest app reusing the guard: its own routes, its own store, no AppModule at all.
 const sk = (seed: string) => `sk_live_${createHash('sha256').update(seed).digest('base64url')}`;

@@ -5,10 +5,11 @@ import type { ProjectSecurityState } from '../../src/secret-keys/security-state'
 import { MetricsService } from '../../src/metrics/metrics.service';
 import {
   DEFAULT_WIDGET_CORS,
-  WidgetAccessGuard,
+  SecurityCache,
   WidgetAccessService,
-} from '../../src/widget-access';
-import { SecurityCache, type CachedSecurity } from '../../src/widget-access/security-cache';
+  type CachedSecurity,
+} from '@hissuno/widget-guard';
+import { WidgetAccessGuard } from '@hissuno/widget-guard/nest';
 import { DatabaseWidgetSecurityStateSource } from '../../src/widget-security/database-widget-security-state.source';
 import { WidgetMetricsObserver } from '../../src/widget-security/widget-metrics.observer';
 import { hmacFloor, mintToken } from '../lib/hs256';

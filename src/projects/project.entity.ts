@@ -33,7 +33,7 @@ export class Project {
   @Column({ name: 'require_token', type: 'boolean', default: false })
   requireToken!: boolean;
 
-  /** Normalized origins (see widget-settings/origin-policy.ts). */
+  /** Normalized origins (normalizeAllowedOrigins of @hissuno/widget-guard). */
   @Column({ name: 'allowed_origins', type: 'text', array: true, default: () => "'{}'" })
   allowedOrigins!: string[];
 

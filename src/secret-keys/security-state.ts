@@ -16,7 +16,7 @@ export interface ProjectSecurityState {
   readonly securityVersion: number;
   readonly keyEpoch: number;
   readonly requireToken: boolean;
-  /** Normalized as saved (see widget-settings/origin-policy.ts); empty = every origin. */
+  /** Normalized as saved (normalizeAllowedOrigins of @hissuno/widget-guard); empty = every origin. */
   readonly allowedOrigins: readonly string[];
   readonly maxTokenLifetimeSeconds: number | null;
   readonly keyExposedAt: Date | null;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RateLimitService, WIDGET_RATE_LIMIT } from '../common/rate-limit';
-import { WidgetRateLimiter } from '../widget-access';
+import { WidgetRateLimiter } from '@hissuno/widget-guard';
 
 /**
  * The widget guard's rate limit in this app: RATE_LIMIT_WIDGET_PER_MINUTE per client address

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service';
 import { KeyExposureService } from '../secret-keys/key-exposure.service';
-import { WidgetAccessEvent, WidgetAccessObserver } from '../widget-access';
+import { WidgetAccessEvent, WidgetAccessObserver } from '@hissuno/widget-guard';
 import { WidgetStatsRecorder } from '../widget-stats/widget-stats.recorder';
 import { WidgetMetricsObserver } from './widget-metrics.observer';
 

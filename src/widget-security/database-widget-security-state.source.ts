@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ProjectChanges } from '../database/project-changes';
 import { SecurityStateService } from '../secret-keys/security-state.service';
-import { compileOriginPolicy } from '../widget-settings/origin-policy';
 import {
+  compileOriginPolicy,
   WidgetSecurityState,
   WidgetSecurityStateSource,
   WidgetStateChangeListener,
-} from '../widget-access';
+} from '@hissuno/widget-guard';
 import { ProjectSecurityListener } from './project-security-listener';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service';
-import { WidgetAccessEvent, WidgetAccessObserver } from '../widget-access';
+import { WidgetAccessEvent, WidgetAccessObserver } from '@hissuno/widget-guard';
 
 /** Counts guard decisions by outcome (`widget_guard_decisions_total{outcome}`, API.md §7). */
 @Injectable()

@@ -1,13 +1,9 @@
 import { Controller, Options, Param, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  setWidgetHeaders,
-  WidgetAccessException,
-  WidgetAccessService,
-  WidgetRateLimiter,
-  WidgetRoute,
-} from '../widget-access';
+import { WidgetAccessService, WidgetRateLimiter } from '@hissuno/widget-guard';
+import { setWidgetHeaders } from '@hissuno/widget-guard/fastify';
+import { WidgetAccessException, WidgetRoute } from '@hissuno/widget-guard/nest';
 
 /**
  * CORS preflights of every widget route (API.md §6 CORS). The admin CORS of app.setup.ts

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RateLimitModule } from '../common/rate-limit';
 import { SecretKeysModule } from '../secret-keys/secret-keys.module';
-import { WidgetAccessModule } from '../widget-access';
+import { WidgetAccessModule } from '@hissuno/widget-guard/nest';
 import { WidgetStatsModule } from '../widget-stats/widget-stats.module';
 import { AppWidgetRateLimiter } from './app-widget-rate-limiter';
 import { AppWidgetObserver } from './app-widget.observer';

@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentMembership, ProjectAccess, ProjectMembership } from '../projects/project-access';
-import { WidgetAccessService, type WidgetDiagnosis } from '../widget-access';
+import { WidgetAccessService, type WidgetDiagnosis } from '@hissuno/widget-guard';
 import { DiagnoseBody, DiagnosisResponse } from './diagnose.dto';
 
 function toResponse({ decision, checks, token }: WidgetDiagnosis): DiagnosisResponse {

@@ -5,7 +5,7 @@ import { AppError, FieldError } from '../common/app-error';
 import { ProjectChanges } from '../database/project-changes';
 import { projectNotFound, ProjectMembership } from '../projects/project-access';
 import { secretKeyHint } from '../secret-keys/secret-key-cipher';
-import { normalizeAllowedOrigins } from './origin-policy';
+import { normalizeAllowedOrigins } from '@hissuno/widget-guard';
 import { UpdateWidgetSecurityDto, WidgetSecurityResponse } from './widget-security.dto';
 
 interface SecurityRow {

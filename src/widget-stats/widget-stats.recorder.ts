@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { WidgetAccessEvent, WidgetAccessObserver } from '../widget-access';
+import { WidgetAccessEvent, WidgetAccessObserver } from '@hissuno/widget-guard';
 
 export interface WidgetStatsOptions {
   /** How often counts are written (API.md §8: statistics at most 15 s behind). */

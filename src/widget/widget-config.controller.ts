@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { WidgetCaller, WidgetEndpoint } from '../widget-access';
+import { WidgetCaller, WidgetEndpoint } from '@hissuno/widget-guard/nest';
 import { IdentityResponse } from './widget-sessions.dto';
 
 export class WidgetConfigResponse {

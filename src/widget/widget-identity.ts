@@ -5,7 +5,7 @@ import {
   userIdErrors,
 } from '../conversations/conversation-identity';
 import type { SessionOwner, SessionScope } from '../conversations/session-scope';
-import type { WidgetCaller } from '../widget-access';
+import type { WidgetCaller } from '@hissuno/widget-guard/nest';
 
 /**
  * The identity a widget request speaks for. With a verified token it is the token's, and

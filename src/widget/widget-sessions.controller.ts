@@ -20,7 +20,7 @@ import {
 import { MessagesService } from '../conversations/messages.service';
 import { SessionsService } from '../conversations/sessions.service';
 import { OptionalBody } from '../secret-keys/optional-body.pipe';
-import { WidgetCaller, WidgetEndpoint } from '../widget-access';
+import { WidgetCaller, WidgetEndpoint } from '@hissuno/widget-guard/nest';
 import { callerIdentity, callerOwner, callerScope } from './widget-identity';
 import {
   CreatedWidgetSessionResponse,

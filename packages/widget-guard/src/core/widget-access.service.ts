@@ -20,7 +20,7 @@ import {
   type WidgetDiagnosis,
   type WidgetDiagnosisInput,
 } from './widget-access.diagnosis';
-import { WIDGET_CORS_OPTIONS, type WidgetCorsOptions } from './widget-access.options';
+import { WIDGET_CORS_OPTIONS, type WidgetCorsOptions } from '../nest/widget-access.options';
 import { WidgetSecurityStateSource } from './widget-security-state';
 
 export type WidgetPreflightDecision =

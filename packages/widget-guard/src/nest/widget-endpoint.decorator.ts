@@ -13,7 +13,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { WidgetIdentity } from './widget-access.decision';
+import type { WidgetIdentity } from '../core/widget-access.decision';
 import { WidgetAccessGuard } from './widget-access.guard';
 import { widgetCallerOf } from './widget-caller';
 

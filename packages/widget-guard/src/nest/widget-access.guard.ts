@@ -1,12 +1,12 @@
 import { CanActivate, ExecutionContext, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { setWidgetHeaders } from './widget-headers';
-import { corsHeaders } from './widget-access.decision';
+import { setWidgetHeaders } from '../fastify/widget-headers';
+import { corsHeaders } from '../core/widget-access.decision';
 import { WidgetAccessException } from './widget-access.exception';
-import { WidgetAccessService } from './widget-access.service';
+import { WidgetAccessService } from '../core/widget-access.service';
 import { attachWidgetCaller } from './widget-caller';
-import { WidgetRateLimiter } from './widget-rate-limiter';
-import { WidgetAccessObserver } from './widget-security-state';
+import { WidgetRateLimiter } from '../core/widget-rate-limiter';
+import { WidgetAccessObserver } from '../core/widget-security-state';
 
 /**
  * The widget guard (API.md §6), in this order:

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import type { WidgetDenied } from './widget-access.decision';
+import type { WidgetDenied } from '../core/widget-access.decision';
 
 /**
  * A refusal of the widget guard. Its body names the contract's error code; the app's

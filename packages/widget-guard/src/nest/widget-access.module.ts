@@ -1,18 +1,18 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { SecurityCache } from './security-cache';
+import { SecurityCache } from '../core/security-cache';
 import { WidgetAccessGuard } from './widget-access.guard';
 import {
   DEFAULT_WIDGET_CORS,
   WIDGET_CORS_OPTIONS,
   type WidgetAccessModuleOptions,
 } from './widget-access.options';
-import { WidgetAccessService } from './widget-access.service';
-import { WidgetRateLimiter } from './widget-rate-limiter';
+import { WidgetAccessService } from '../core/widget-access.service';
+import { WidgetRateLimiter } from '../core/widget-rate-limiter';
 import {
   NoopWidgetAccessObserver,
   WidgetAccessObserver,
   WidgetSecurityStateSource,
-} from './widget-security-state';
+} from '../core/widget-security-state';
 
 function bind<T>(token: abstract new (...args: never[]) => T, impl: unknown): Provider {
   return typeof impl === 'function'

@@ -1,7 +1,10 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
-import type { SecurityCacheOptions } from './security-cache';
-import type { WidgetRateLimiter } from './widget-rate-limiter';
-import type { WidgetAccessObserver, WidgetSecurityStateSource } from './widget-security-state';
+import type { SecurityCacheOptions } from '../core/security-cache';
+import type { WidgetRateLimiter } from '../core/widget-rate-limiter';
+import type {
+  WidgetAccessObserver,
+  WidgetSecurityStateSource,
+} from '../core/widget-security-state';
 
 /** CORS answers of widget routes (preflights). */
 export interface WidgetCorsOptions {

@@ -1,4 +1,4 @@
-import type { WidgetIdentity } from './widget-access.decision';
+import type { WidgetIdentity } from '../core/widget-access.decision';
 
 interface StoredCaller {
   projectId: string;

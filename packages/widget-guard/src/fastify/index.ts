@@ -1,0 +1,2 @@
+// The Fastify door of @hissuno/widget-guard.
+export { setWidgetHeaders } from './widget-headers';

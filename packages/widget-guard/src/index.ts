@@ -1,0 +1,48 @@
+// The core door of @hissuno/widget-guard: framework-free rules, cache, token verifier and
+// origin parser. Adapters: `@hissuno/widget-guard/nest`, `@hissuno/widget-guard/fastify`.
+export { WidgetAccessService } from './core/widget-access.service';
+export type { WidgetPreflightDecision } from './core/widget-access.service';
+export { WidgetRateLimiter } from './core/widget-rate-limiter';
+export {
+  NoopWidgetAccessObserver,
+  WidgetAccessObserver,
+  WidgetSecurityStateSource,
+} from './core/widget-security-state';
+export type {
+  WidgetAccessEvent,
+  WidgetOriginPolicy,
+  WidgetSecurityState,
+  WidgetStateChangeListener,
+} from './core/widget-security-state';
+export { corsHeaders } from './core/widget-access.decision';
+export type {
+  WidgetAccessInput,
+  WidgetAllowed,
+  WidgetCheck,
+  WidgetDecision,
+  WidgetDenialCode,
+  WidgetDenied,
+  WidgetIdentity,
+} from './core/widget-access.decision';
+export type {
+  WidgetCheckTrace,
+  WidgetDiagnosis,
+  WidgetDiagnosisInput,
+  WidgetTokenView,
+} from './core/widget-access.diagnosis';
+export {
+  DEFAULT_SECURITY_CACHE_OPTIONS,
+  SecurityCache,
+  SecurityStateUnavailableError,
+} from './core/security-cache';
+export type { CachedSecurity, SecurityCacheOptions } from './core/security-cache';
+export type { ProjectSigningKeys, SigningKey, VerifiedToken } from './core/token/token-verifier';
+export {
+  MAX_ALLOWED_ORIGINS,
+  MAX_ORIGIN_LENGTH,
+  compileOriginPolicy,
+  normalizeAllowedOrigins,
+} from './core/origin-policy';
+export type { OriginListError, OriginPolicy } from './core/origin-policy';
+export { DEFAULT_WIDGET_CORS } from './nest/widget-access.options';
+export type { WidgetCorsOptions } from './nest/widget-access.options';
