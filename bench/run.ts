@@ -187,6 +187,14 @@ function report(results: Results): void {
         row(`overflow: ${scale.overflow.requests} more projects`, scale.overflow),
       ],
     );
+    const r = scale.recheck;
+    // Before: versions of every cached id once a second; now: changesSince 4 times a second.
+    log(
+      `cache re-check with ${r.cachedIds} cached projects: versions of every id ` +
+        `${f(r.versions.ms, 2)} ms, ${f(r.versions.cpuUs, 0)} µs CPU per call (×1/s before: ` +
+        `${f(r.versions.cpuUs / 1000, 1)} ms CPU/s); changes since the cursor ${f(r.changesSince.ms, 2)} ms, ` +
+        `${f(r.changesSince.cpuUs, 0)} µs CPU per call (×4/s now: ${f((4 * r.changesSince.cpuUs) / 1000, 1)} ms CPU/s)`,
+    );
     const m = scale.memoryFull;
     log(
       `memory with the cache full: rss ${mb(m.rss)}, heap ${mb(m.heapUsed)} (empty cache: rss ` +

@@ -18,7 +18,11 @@ import {
   SecretKeyCipher,
 } from '../src/secret-keys/secret-key-cipher';
 import type { ExecutionContext } from '@nestjs/common';
-import { DEFAULT_SECURITY_CACHE_OPTIONS, SecurityCache } from '@hissuno/widget-guard';
+import {
+  DEFAULT_SECURITY_CACHE_OPTIONS,
+  SecurityCache,
+  WidgetSecurityStateSource,
+} from '@hissuno/widget-guard';
 import { WidgetAccessGuard } from '@hissuno/widget-guard/nest';
 import { BenchModule } from './bench.module';
 import type { QueryCounts, ServerCommands, ServerMemory } from './lib/server-process';
@@ -149,6 +153,27 @@ async function main(): Promise<void> {
       counts.loadMs = counts.recheckMs = 0;
       counts.otherStatements = {};
       return null;
+    },
+    // The cache's re-check, both ways, on the app's own source: the versions of `ids` (what
+    // every re-check asked before changesSince) and what changed since the last cursor.
+    recheckCost: async ({ ids, rounds }) => {
+      const source = app.get(WidgetSecurityStateSource, { strict: false });
+      const time = async (call: () => Promise<unknown>) => {
+        await call();
+        const cpu = process.cpuUsage();
+        const start = performance.now();
+        for (let i = 0; i < rounds; i++) await call();
+        const { user, system } = process.cpuUsage(cpu);
+        return { ms: (performance.now() - start) / rounds, cpuUs: (user + system) / rounds };
+      };
+      let cursor = (await source.changesSince!(null)).cursor;
+      return {
+        cachedIds: ids.length,
+        versions: await time(() => source.versions(ids)),
+        changesSince: await time(async () => {
+          cursor = (await source.changesSince!(cursor)).cursor;
+        }),
+      };
     },
     clearCache: () => {
       cache.clear();

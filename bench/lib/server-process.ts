@@ -27,6 +27,13 @@ export interface ServerMemory {
   maxCachedTokenBytes: number;
 }
 
+/** One re-check statement, each way: wall ms and this process's CPU µs, per call. */
+export interface RecheckCost {
+  cachedIds: number;
+  versions: { ms: number; cpuUs: number };
+  changesSince: { ms: number; cpuUs: number };
+}
+
 /** Cumulative since the server started; subtract two readings. */
 export interface ServerUsage {
   /** CPU time of the whole process (user + system), µs. */
@@ -47,6 +54,7 @@ export interface ServerCommands {
   profileStart(): Promise<null>;
   profileStop(args: { file: string }): Promise<null>;
   resetQueries(): null;
+  recheckCost(args: { ids: string[]; rounds: number }): Promise<RecheckCost>;
   clearCache(): null;
   memory(): ServerMemory;
   createProjects(args: {

@@ -1,6 +1,6 @@
 import { mintToken } from '../lib/hs256';
 import { load, SITE, type LoadFigures } from '../lib/load';
-import type { QueryCounts, ServerMemory, ServerProcess } from '../lib/server-process';
+import type { QueryCounts, RecheckCost, ServerMemory, ServerProcess } from '../lib/server-process';
 
 export interface ScaleFigures {
   projects: number;
@@ -14,6 +14,8 @@ export interface ScaleFigures {
   memoryEmpty: ServerMemory;
   memoryFull: ServerMemory;
   memoryAfterOverflow: ServerMemory;
+  /** The cache's re-check with the cache full, by versions of every id vs changesSince. */
+  recheck: RecheckCost;
   /** Heap growth from an empty to a full cache, per cached project (with its one token). */
   heapBytesPerProject: number;
 }
@@ -84,6 +86,10 @@ export async function runScale(
     load({ url, ...first, connections: options.connections, seconds: options.seconds }),
   );
   const memoryFull = await server.call('memory');
+  const recheck = await server.call('recheckCost', {
+    ids: kept.slice(0, spreadOver).map((p) => p.id),
+    rounds: 20,
+  });
   const coldSequential = await measure(
     `cold, one at a time: first request to ${SEQUENTIAL} other projects, 1 connection`,
     () => load({ url, ...sequential, connections: 1, amount: SEQUENTIAL }),
@@ -109,6 +115,7 @@ export async function runScale(
     memoryEmpty,
     memoryFull,
     memoryAfterOverflow,
+    recheck,
     heapBytesPerProject:
       (memoryFull.heapUsed - memoryEmpty.heapUsed) /
       Math.max(1, memoryFull.cachedProjects - memoryEmpty.cachedProjects),

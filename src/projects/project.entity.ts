@@ -3,6 +3,7 @@ import {
   CreateDateColumn,
   DeleteDateColumn,
   Entity,
+  Index,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -59,4 +60,20 @@ export class Project {
   /** +1 on any change the widget guard must see (settings, rotation, deletion). */
   @Column({ name: 'security_version', type: 'integer', default: 1 })
   securityVersion!: number;
+
+  /**
+   * The transaction that last changed `securityVersion` or `deletedAt`, set by a trigger
+   * (migration SecurityChangeCursor): the guard cache's re-check reads only rows changed
+   * since its cursor. Never written by the app.
+   */
+  @Index('projects_security_xid_idx')
+  @Column({
+    name: 'security_xid',
+    type: 'bigint',
+    default: 0,
+    select: false,
+    insert: false,
+    update: false,
+  })
+  securityXid!: string;
 }

@@ -72,4 +72,29 @@ export class SecurityStateService {
     );
     return new Map(rows.map((r) => [r.id, r.version]));
   }
+
+  /**
+   * The projects whose security state changed since `cursor`, keyed by canonical id (the
+   * version, or null once deleted), and the cursor for the next call. The cursor is the
+   * oldest transaction still running when this statement's snapshot was taken
+   * (`pg_snapshot_xmin`): every change by an older transaction is visible now, and every
+   * change by a newer one carries a `security_xid` (set by a trigger, indexed) ≥ the cursor,
+   * so it is in the next answer. One indexed statement, whatever the number of projects.
+   */
+  async securityChangesSince(
+    cursor: string | null,
+  ): Promise<{ cursor: string; changed: Map<string, number | null> }> {
+    const rows: { xmin: string; id: string | null; version: number; deleted: boolean }[] =
+      await this.dataSource.query(
+        `SELECT s.xmin, p.id, p.security_version AS version, p.deleted_at IS NOT NULL AS deleted
+           FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin) s
+           LEFT JOIN projects p ON p.security_xid >= $1::bigint`,
+        [cursor ?? '9223372036854775807'],
+      );
+    const changed = new Map<string, number | null>();
+    for (const row of rows) {
+      if (row.id !== null) changed.set(row.id, row.deleted ? null : row.version);
+    }
+    return { cursor: rows[0].xmin, changed };
+  }
 }

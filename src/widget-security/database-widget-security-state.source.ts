@@ -6,6 +6,7 @@ import {
   WidgetSecurityState,
   WidgetSecurityStateSource,
   WidgetStateChangeListener,
+  WidgetStateChanges,
 } from '@hissuno/widget-guard';
 import { ProjectSecurityListener } from './project-security-listener';
 
@@ -72,6 +73,10 @@ export class DatabaseWidgetSecurityStateSource extends WidgetSecurityStateSource
 
   versions(projectIds: readonly string[]): Promise<Map<string, number>> {
     return this.states.securityVersions(projectIds);
+  }
+
+  override changesSince(cursor: string | null): Promise<WidgetStateChanges> {
+    return this.states.securityChangesSince(cursor);
   }
 
   override subscribe(onChange: WidgetStateChangeListener, onResync: () => void): () => void {

@@ -7,10 +7,12 @@ type Mode = 'pass' | 'cut' | 'stall';
  * while another keeps it: `cut()` resets every connection and refuses new ones (a partition
  * the client notices), `stall()` keeps connections open but lets no byte through (a network
  * black hole: nothing answers, nothing closes), `heal()` lets traffic through again.
+ * `latency(ms)` delays every chunk by `ms` in each direction (a slow or distant database).
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private mode: Mode = 'pass';
+  private delayMs = 0;
 
   private constructor(
     private readonly server: Server,
@@ -28,6 +30,11 @@ export class TcpProxy {
   cut(): void {
     this.mode = 'cut';
     this.dropAll();
+  }
+
+  /** Every chunk, both ways, from now on reaches the other side `ms` later (order kept). */
+  latency(ms: number): void {
+    this.delayMs = ms;
   }
 
   stall(): void {
@@ -65,7 +72,10 @@ export class TcpProxy {
       [upstream, client],
     ]) {
       from.on('data', (chunk: Buffer) => {
-        if (this.mode === 'pass') to.write(chunk);
+        if (this.mode !== 'pass') return;
+        if (this.delayMs === 0) to.write(chunk);
+        else
+          setTimeout(() => this.mode === 'pass' && !to.destroyed && to.write(chunk), this.delayMs);
       });
       from.on('error', () => to.destroy());
       from.on('close', () => {

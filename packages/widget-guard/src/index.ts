@@ -13,6 +13,7 @@ export type {
   WidgetOriginPolicy,
   WidgetSecurityState,
   WidgetStateChangeListener,
+  WidgetStateChanges,
 } from './core/widget-security-state';
 export { corsHeaders } from './core/widget-access.decision';
 export type {

@@ -29,7 +29,7 @@ class SilentSource extends WidgetSecurityStateSource {
 }
 
 describe(`${SecurityCache.name} when the source never answers`, () => {
-  const options = { sourceTimeoutMs: 50, recheckIntervalMs: 60_000 };
+  const options = { sourceTimeoutMs: 50, recheckTimeoutMs: 50, recheckIntervalMs: 60_000 };
 
   it('fails a load with SecurityStateUnavailableError after sourceTimeoutMs, never hangs', async () => {
     const source = new SilentSource();
@@ -43,7 +43,7 @@ describe(`${SecurityCache.name} when the source never answers`, () => {
     await expect(cache.get('p')).resolves.toMatchObject({ projectId: 'p', version: 1 });
   });
 
-  it('gives up a re-check after sourceTimeoutMs, confirms nothing, and re-checks again later', async () => {
+  it('gives up a re-check after recheckTimeoutMs, confirms nothing, and re-checks again later', async () => {
     const source = new SilentSource();
     const cache = new SecurityCache(source, options);
     await cache.get('p');

@@ -6,53 +6,18 @@ import {
   VerifiedTokenCache,
   type TokenVerifier,
 } from './token/token-verifier';
+import {
+  DEFAULT_SECURITY_CACHE_OPTIONS,
+  type SecurityCacheOptions,
+} from './security-cache.options';
 import type {
   WidgetOriginPolicy,
   WidgetSecurityState,
   WidgetSecurityStateSource,
 } from './widget-security-state';
 
-export interface SecurityCacheOptions {
-  /** Projects kept compiled (LRU). */
-  maxEntries: number;
-  /** An entry not confirmed by a load or a re-check for longer than this is not used. */
-  stalenessMs: number;
-  /** How often the versions of every cached project are compared with the source. */
-  recheckIntervalMs: number;
-  /**
-   * A load or re-check the source has not answered by then is given up: the request gets a
-   * 503 rather than waiting (a database cut off by the network may never answer nor close).
-   */
-  sourceTimeoutMs: number;
-  /** How long an unknown project id is answered 404 without asking the source again. */
-  negativeTtlMs: number;
-  maxNegativeEntries: number;
-  /**
-   * Verified tokens remembered across all projects (one shared, bounded cache: a hit skips the
-   * HMAC), by count and by estimated bytes.
-   */
-  maxCachedTokens: number;
-  maxCachedTokenBytes: number;
-  /** Clock skew allowed on exp, nbf and iat. */
-  clockSkewSeconds: number;
-  /** The cache's clock (tests pass a fake one). */
-  now: () => number;
-}
-
-export const DEFAULT_SECURITY_CACHE_OPTIONS: Readonly<SecurityCacheOptions> = Object.freeze({
-  maxEntries: 10_000,
-  stalenessMs: 10_000,
-  // API.md §4 wants changes everywhere within 1 s: NOTIFY is the fast path, this re-check
-  // is the bound when a notice is lost.
-  recheckIntervalMs: 1_000,
-  sourceTimeoutMs: 3_000,
-  negativeTtlMs: 5_000,
-  maxNegativeEntries: 10_000,
-  maxCachedTokens: 100_000,
-  maxCachedTokenBytes: 64 * 1024 * 1024,
-  clockSkewSeconds: 60,
-  now: Date.now,
-});
+export { DEFAULT_SECURITY_CACHE_OPTIONS } from './security-cache.options';
+export type { SecurityCacheOptions } from './security-cache.options';
 
 /** One project's security state, compiled once per version. Holds key material: never log. */
 export interface CachedSecurity {
@@ -97,14 +62,25 @@ export class SecurityCache {
   private readonly loading = new Map<string, Flight>();
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
-  private rechecking = false;
+  /** Re-checks running; at most `maxRechecks` (a source slower than that only goes stale). */
+  private rechecking = 0;
+  private readonly maxRechecks: number;
   private recheckFailing = false;
+  /** changesSince: the cursor, and the start of the re-check that answered it. */
+  private cursor: string | null = null;
+  private cursorAtMs = -Infinity;
+  /** changesSince: every entry is current as of the start of the last re-check answered. */
+  private confirmedAtMs = -Infinity;
 
   constructor(
     private readonly source: WidgetSecurityStateSource,
     options: Partial<SecurityCacheOptions> = {},
   ) {
     this.options = { ...DEFAULT_SECURITY_CACHE_OPTIONS, ...options };
+    this.maxRechecks = Math.max(
+      1,
+      Math.ceil(this.options.recheckTimeoutMs / this.options.recheckIntervalMs),
+    );
     this.entries = new LRUCache({ max: this.options.maxEntries });
     this.unknown = new LRUCache({ max: this.options.maxNegativeEntries });
     this.tokens = new VerifiedTokenCache({
@@ -130,7 +106,8 @@ export class SecurityCache {
     const now = this.options.now();
     const entry = this.entries.get(projectId);
     if (entry !== undefined) {
-      return now - entry.checkedAtMs <= this.options.stalenessMs ? entry : undefined;
+      const checkedAtMs = Math.max(entry.checkedAtMs, this.confirmedAtMs);
+      return now - checkedAtMs <= this.options.stalenessMs ? entry : undefined;
     }
     const until = this.unknown.get(projectId);
     if (until === undefined) return undefined;
@@ -169,7 +146,9 @@ export class SecurityCache {
       },
       () => this.clear(),
     );
-    this.timer = setInterval(() => void this.recheck(), this.options.recheckIntervalMs);
+    this.timer = setInterval(() => {
+      if (this.rechecking < this.maxRechecks) void this.recheck();
+    }, this.options.recheckIntervalMs);
     this.timer.unref();
   }
 
@@ -182,31 +161,18 @@ export class SecurityCache {
   }
 
   /**
-   * Compares the version of every cached project with the source in one call: changed or
-   * deleted ones are evicted, unchanged ones confirmed (as of the moment the call started).
-   * On failure nothing is confirmed, so entries go stale and requests fail closed.
+   * Asks the source what changed and evicts it; what did not change is confirmed as of the
+   * moment the call started. With `changesSince` one call costs the same whatever the number
+   * of cached projects; else the versions of every cached project are compared in one call.
+   * On failure (or after `recheckTimeoutMs`) nothing is confirmed, so entries go stale and
+   * requests fail closed.
    */
   async recheck(): Promise<void> {
-    if (this.rechecking || this.entries.size === 0) return;
-    this.rechecking = true;
     const startedAt = this.options.now();
+    this.rechecking += 1;
     try {
-      const asked = [...this.entries.keys()];
-      const versions = await this.withinTimeout(this.source.versions(asked));
-      // Only the projects asked about: one stored while the versions were read is not in
-      // them (and is at least as new); dropping it would cost a reload, and at capacity an
-      // eviction of another entry, then another… (a cascade the benchmark showed).
-      for (const id of asked) {
-        const entry = this.entries.peek(id);
-        if (entry === undefined) continue;
-        const version = versions.get(id);
-        if (version === entry.version) {
-          entry.checkedAtMs = Math.max(entry.checkedAtMs, startedAt);
-        } else if (entry.checkedAtMs <= startedAt) {
-          // Loaded after the versions were read? Then it is newer than them: keep it.
-          this.entries.delete(id);
-        }
-      }
+      if (this.source.changesSince) await this.recheckChanges(startedAt);
+      else await this.recheckVersions(startedAt);
       if (this.recheckFailing) this.logger.log('widget security re-check works again');
       this.recheckFailing = false;
     } catch (error) {
@@ -215,14 +181,68 @@ export class SecurityCache {
       }
       this.recheckFailing = true;
     } finally {
-      this.rechecking = false;
+      this.rechecking -= 1;
     }
   }
 
-  /** The source's answer, or a rejection once `sourceTimeoutMs` has passed without one. */
-  private withinTimeout<T>(answer: Promise<T>): Promise<T> {
+  private async recheckChanges(startedAt: number): Promise<void> {
+    const asked = this.cursor;
+    const answer = await this.withinTimeout(
+      this.source.changesSince!(asked),
+      this.options.recheckTimeoutMs,
+    );
+    if (asked === null) {
+      // A first cursor says nothing about changes before it: what was cached (or refused as
+      // unknown) earlier is dropped once, and reloaded on demand.
+      for (const [id, entry] of this.entries.entries()) {
+        if (entry.checkedAtMs <= startedAt) this.entries.delete(id);
+      }
+      this.unknown.clear();
+    }
+    for (const [id, version] of answer.changed) {
+      const entry = this.entries.peek(id);
+      // Versions only grow: an entry at least as new as the answer (loaded since) is kept.
+      if (entry !== undefined && (version === null || version > entry.version)) {
+        this.entries.delete(id);
+      }
+      this.unknown.delete(id);
+      // A load already running may have read the state before the change: not stored.
+      this.loading.delete(id);
+    }
+    // Re-checks may overlap: the cursor of the latest one started wins.
+    if (startedAt >= this.cursorAtMs) {
+      this.cursor = answer.cursor;
+      this.cursorAtMs = startedAt;
+    }
+    if (this.cursor !== null) this.confirmedAtMs = Math.max(this.confirmedAtMs, startedAt);
+  }
+
+  private async recheckVersions(startedAt: number): Promise<void> {
+    if (this.entries.size === 0) return;
+    const asked = [...this.entries.keys()];
+    const versions = await this.withinTimeout(
+      this.source.versions(asked),
+      this.options.recheckTimeoutMs,
+    );
+    // Only the projects asked about: one stored while the versions were read is not in
+    // them (and is at least as new); dropping it would cost a reload, and at capacity an
+    // eviction of another entry, then another… (a cascade the benchmark showed).
+    for (const id of asked) {
+      const entry = this.entries.peek(id);
+      if (entry === undefined) continue;
+      const version = versions.get(id);
+      if (version === entry.version) {
+        entry.checkedAtMs = Math.max(entry.checkedAtMs, startedAt);
+      } else if (entry.checkedAtMs <= startedAt) {
+        // Loaded after the versions were read? Then it is newer than them: keep it.
+        this.entries.delete(id);
+      }
+    }
+  }
+
+  /** The source's answer, or a rejection once `ms` have passed without one. */
+  private withinTimeout<T>(answer: Promise<T>, ms = this.options.sourceTimeoutMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const ms = this.options.sourceTimeoutMs;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer from the source in ${ms} ms`)), ms);
       timer.unref();

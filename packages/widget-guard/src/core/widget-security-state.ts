@@ -26,6 +26,14 @@ export interface WidgetSecurityState {
   readonly maxTokenLifetimeSeconds: number | null;
 }
 
+/** What `changesSince` answers: every project whose state changed since the cursor given. */
+export interface WidgetStateChanges {
+  /** Opaque; pass it to the next call. */
+  readonly cursor: string;
+  /** Canonical id → its current `version`, or `null` when the project is gone (deleted). */
+  readonly changed: ReadonlyMap<string, number | null>;
+}
+
 /** Called with a project id whose state changed; `onResync`: notices may have been lost. */
 export type WidgetStateChangeListener = (projectId: string) => void;
 
@@ -42,6 +50,23 @@ export abstract class WidgetSecurityStateSource {
 
   /** The current `version` of each live project among `projectIds`, in one round trip. */
   abstract versions(projectIds: readonly string[]): Promise<Map<string, number>>;
+
+  /**
+   * Optional, and preferred by the cache's re-check when present: the projects whose state
+   * changed since `cursor` (`null`: no cursor yet — answer one, with no changes), in one
+   * round trip whose cost grows with the number of changes, not of cached projects. Every
+   * change not visible to the call that returned `cursor` must be in the next answer (a
+   * change may be reported more than once). Without it, the re-check asks `versions` of
+   * every cached id.
+   */
+  changesSince?(cursor: string | null): Promise<WidgetStateChanges>;
+
+  /**
+   * Optional: several projects' states in one round trip (id → state, or `null` when
+   * unknown or deleted; every id asked must be a key). The cache then answers concurrent
+   * misses of different projects with one call instead of one each. Without it, `load`.
+   */
+  loadMany?(projectIds: readonly string[]): Promise<Map<string, WidgetSecurityState | null>>;
 
   /**
    * The canonical spelling of a project id (the cache key), or `null` when it is malformed:
