@@ -14,7 +14,7 @@ import { MetricsService } from './metrics/metrics.service';
 
 export const API_PREFIX = 'api/v1';
 /** Paths outside the versioned API: operations and browser artefacts. */
-const UNPREFIXED = ['health', 'metrics', 'widget.js', 'dashboard', 'dashboard/(.*)'];
+const UNPREFIXED = ['/', 'health', 'metrics', 'widget.js', 'dashboard', 'dashboard/:file'];
 /** API.md §0: a body over 64 KiB is refused with 413. */
 const BODY_LIMIT = 64 * 1024;
 
@@ -44,6 +44,16 @@ function fastifyTrustProxy(
   return trust;
 }
 
+/** The first line of a boot: where a person finds the dashboard, the docs and the health check. */
+export function startupBanner(address: string): string {
+  const { port } = new URL(address);
+  const base = `http://localhost:${port}`;
+  return (
+    `Hissuno settings API listening on port ${port}: dashboard ${base}/dashboard, ` +
+    `API docs ${base}/docs, health check ${base}/health`
+  );
+}
+
 /** Builds the whole service on Fastify; main.ts and every e2e test use this. */
 export async function createApp(
   config: AppConfig,
@@ -56,8 +66,9 @@ export async function createApp(
     // TRUST_PROXY (API.md §7): request.ip, which every per-address limit keys on, comes from
     // X-Forwarded-For through these proxies only; never from an untrusted peer.
     trustProxy: fastifyTrustProxy(config.trustProxy),
-    // Long ids must reach our handlers (→ 404 with the API body), not Fastify's 414.
-    maxParamLength: 1024,
+    // Long ids must reach our handlers (→ 404 with the API body), not Fastify's 414. Under
+    // routerOptions: the top-level option is deprecated (a warning at every boot).
+    routerOptions: { maxParamLength: 1024 },
     requestIdHeader: false,
     genReqId: requestIdOf,
     // One line per request is written by our onResponse hook instead.

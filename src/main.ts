@@ -1,11 +1,21 @@
-import { createApp } from './app.setup';
+import { createApp, startupBanner } from './app.setup';
 import { validateEnv } from './config';
 
 async function main(): Promise<void> {
   const config = validateEnv();
   const app = await createApp(config);
   app.enableShutdownHooks();
-  await app.listen(config.port, '0.0.0.0');
+  // Fastify logs one line per address it listens on; the first says where to go.
+  let announced = false;
+  await app.listen({
+    port: config.port,
+    host: '0.0.0.0',
+    listenTextResolver: (address) => {
+      if (announced) return `Also listening at ${address}`;
+      announced = true;
+      return startupBanner(address);
+    },
+  });
 }
 
 main().catch((error: unknown) => {

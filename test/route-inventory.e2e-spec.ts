@@ -20,6 +20,7 @@ const EXPECTED: Record<string, string> = {
   // §7 operations, §7b browser artefacts
   'GET /health': 'public',
   'GET /metrics': 'public',
+  'GET /': 'public',
   'GET /widget.js': 'public',
   'GET /dashboard': 'public',
   'GET /dashboard/:file': 'public',

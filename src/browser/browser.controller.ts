@@ -27,6 +27,12 @@ export class BrowserController {
     await this.send(reply, this.assets.locations.widget(), WIDGET_CACHE, etag);
   }
 
+  /** Where a person typing the service's address lands: the dashboard. */
+  @Get()
+  root(@Res() reply: FastifyReply) {
+    return reply.redirect('/dashboard', 302);
+  }
+
   @Get('dashboard')
   async dashboard(@Headers('if-none-match') etag: string | undefined, @Res() reply: FastifyReply) {
     await this.send(reply, this.assets.locations.dashboardPage(), DASHBOARD_CACHE, etag);
