@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dockerStages } from './helpers/dockerfile';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -13,9 +14,16 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['api-1', 'api-2', 'postgres', 'redis']);
   });
 
-  it.each(apis)('%s is built from the Dockerfile and shares the database and Redis', (name) => {
+  it('builds the image once (api-1) and runs that same image twice', () => {
+    expect(services['api-1'].build).toBe('.');
+    expect(services['api-2'].build).toBeUndefined();
+    expect(services['api-2'].pull_policy).toBe('never');
+    expect(services['api-1'].image).toEqual(expect.any(String));
+    expect(services['api-2'].image).toBe(services['api-1'].image);
+  });
+
+  it.each(apis)('%s runs the image of the Dockerfile and shares the database and Redis', (name) => {
     const api = services[name];
-    expect(api.build).toBe('.');
     const env = api.environment as Record<string, string>;
     expect(env.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
     expect(env.REDIS_URL).toBe('redis://redis:6379');
@@ -49,11 +57,49 @@ describe('docker-compose.yml', () => {
 
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8');
+  const stages = dockerStages(dockerfile);
+  const runtime = stages.get('runtime')!;
 
-  it('is multi-stage and runs as a non-root user', () => {
-    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
-    expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main.js"\]$/m);
+  it('builds in stages and runs as a non-root user under an init process', () => {
+    expect([...stages.keys()]).toEqual(['build', 'deps', 'runtime']);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/apt-get install -y --no-install-recommends tini/);
+    expect(runtime).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/src\/main.js"\]$/m);
+  });
+
+  it('starts every stage from Node.js 24 pinned by digest', () => {
+    const arg = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile);
+    expect(arg?.[1]).toMatch(/^node:24[\w.-]*@sha256:[0-9a-f]{64}$/);
+    expect(dockerfile.match(/^FROM .*/gm)).toEqual([
+      'FROM ${NODE_IMAGE} AS build',
+      'FROM ${NODE_IMAGE} AS deps',
+      'FROM ${NODE_IMAGE} AS runtime',
+    ]);
+  });
+
+  it('ships production dependencies only: installed apart, without dev or optional ones', () => {
+    expect(stages.get('deps')).toMatch(/^RUN npm ci --omit=dev --omit=optional /m);
+    expect(runtime).toMatch(/^COPY --from=deps \/app\/node_modules \.\/node_modules$/m);
+    expect(runtime).not.toMatch(/--from=build \S*node_modules/);
+    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+  });
+
+  it('keeps the data folder in a volume and checks its own health', () => {
+    expect(runtime).toMatch(/DATA_DIR=\/data/);
+    expect(runtime).toMatch(/^VOLUME \["\/data"\]$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n.*\/health/m);
+  });
+});
+
+describe('.dockerignore', () => {
+  const entries = readFileSync(join(__dirname, '..', '.dockerignore'), 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'));
+
+  it('keeps data, local installs, builds, git history and test output out of the context', () => {
+    for (const entry of ['data', 'node_modules', 'dist', '.git', 'test/artifacts', '.env']) {
+      expect(entries).toContain(entry);
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { productionInstallArgs } from './helpers/dockerfile';
 import { pollUntil } from './helpers/poll';
 import { freePort } from './helpers/private-postgres';
 
@@ -30,11 +31,9 @@ describe('the runtime tree of the image', () => {
   beforeAll(async () => {
     cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     cpSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
-    execFileSync(
-      'npm',
-      ['ci', '--omit=dev', '--omit=optional', '--no-audit', '--no-fund', '--prefer-offline'],
-      { cwd: dir, env, stdio: 'pipe' },
-    );
+    // The very `npm ci` of the Dockerfile's deps stage.
+    const install = productionInstallArgs(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+    execFileSync('npm', [...install, '--prefer-offline'], { cwd: dir, env, stdio: 'pipe' });
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const build = (project: string, outDir: string) =>
       execFileSync(
