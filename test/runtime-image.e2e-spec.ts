@@ -29,18 +29,29 @@ describe('the runtime tree of the image', () => {
   let stderr = '';
 
   beforeAll(async () => {
-    cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-    cpSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
+    const guard = join('packages', 'widget-guard');
+    for (const file of ['package.json', 'package-lock.json', join(guard, 'package.json')]) {
+      cpSync(join(ROOT, file), join(dir, file));
+    }
     // The very `npm ci` of the Dockerfile's deps stage.
     const install = productionInstallArgs(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
     execFileSync('npm', [...install, '--prefer-offline'], { cwd: dir, env, stdio: 'pipe' });
+    // `npm run build`, with the app's output in the runtime tree. The workspace package is
+    // built in place first (the app compiles against its declarations, as the build stage).
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const build = (project: string, outDir: string) =>
+    const build = (project: string, outDir?: string) =>
       execFileSync(
         process.execPath,
-        [tsc, '-p', join(ROOT, project), '--outDir', outDir, '--incremental', 'false'],
+        [
+          tsc,
+          '-p',
+          join(ROOT, project),
+          ...(outDir ? ['--outDir', outDir, '--incremental', 'false'] : []),
+        ],
         { cwd: ROOT, env, stdio: 'pipe' },
       );
+    build(join(guard, 'tsconfig.build.json'));
+    cpSync(join(ROOT, guard, 'dist'), join(dir, guard, 'dist'), { recursive: true });
     build('tsconfig.build.json', join(dir, 'dist'));
     build('tsconfig.web.json', join(dir, 'dist', 'web'));
     cpSync(join(ROOT, 'public'), join(dir, 'public'), { recursive: true });
@@ -94,6 +105,8 @@ describe('the runtime tree of the image', () => {
       });
     }
     expect(existsSync(join(dir, 'node_modules', 'argon2'))).toBe(true);
+    // The workspace package, linked to its built copy.
+    expect(existsSync(join(dir, 'node_modules', '@hissuno', 'widget-guard', 'dist'))).toBe(true);
   });
 
   it('boots clean: JSON lines only, none at warn level or above, nothing on stderr', () => {
