@@ -1,5 +1,5 @@
 import { fail } from './token-errors';
-import type { TokenCheck } from './token-verifier';
+import type { TokenCheck } from './token-result';
 
 const MAX_USER_ID_LENGTH = 255;
 const MAX_METADATA_KEYS = 50;

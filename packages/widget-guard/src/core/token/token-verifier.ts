@@ -2,8 +2,10 @@ import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
 import { LRUCache } from 'lru-cache';
 import { checkClaims, type ClaimPolicy } from './token-claims';
 import { fail, type TokenFailure } from './token-errors';
+import type { TokenCheck } from './token-result';
 
 export type { TokenErrorCode, TokenFailure } from './token-errors';
+export type { TokenCheck, VerifiedToken } from './token-result';
 
 export const MAX_TOKEN_BYTES = 8192;
 const DEFAULT_CLOCK_SKEW_SECONDS = 60;
@@ -19,18 +21,6 @@ export interface ProjectSigningKeys {
   previous: (SigningKey & { expiresAtMs: number }) | null;
   retired: SigningKey[];
 }
-
-export interface VerifiedToken {
-  userId: string;
-  userMetadata: Readonly<Record<string, string>> | null;
-  keyEpoch: number;
-  /** Frozen: the same objects are handed out again on a cache hit. */
-  header: Readonly<Record<string, unknown>>;
-  claims: Readonly<Record<string, unknown>>;
-  expiresAtMs: number;
-}
-
-export type TokenCheck = { ok: true; token: VerifiedToken } | TokenFailure;
 
 export interface TokenVerifier {
   /** Never throws. `nowMs` defaults to Date.now(). */
