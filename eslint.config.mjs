@@ -31,23 +31,24 @@ export default tseslint.config(
     },
   },
   // The guard package imports nothing of the app: no relative import climbs out of its src/.
-  ...[1, 2, 3, 4].map((depth) => ({
-    files: [`packages/widget-guard/src/${'*/'.repeat(depth - 1)}*.ts`],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [`${'../'.repeat(depth)}*`],
-              message: '@hissuno/widget-guard is a package of its own: it must not import the app.',
-            },
-            { group: ['hissuno-settings-api', 'hissuno-settings-api/**'], message: 'the package must not import the app.' },
-          ],
-        },
-      ],
-    },
-  })),
+  // Its core (src/index.ts, src/core/) knows no framework: adapters sit on it, not in it.
+  ...[1, 2, 3, 4].flatMap((depth) => {
+    const files = `packages/widget-guard/src/${'*/'.repeat(depth - 1)}*.ts`;
+    const outOfPackage = {
+      group: [`${'../'.repeat(depth)}*`, 'hissuno-settings-api', 'hissuno-settings-api/**'],
+      message: '@hissuno/widget-guard is a package of its own: it must not import the app.',
+    };
+    const framework = {
+      group: ['@nestjs/*', 'fastify', 'express', '**/nest', '**/nest/**', '**/fastify', '**/fastify/**', '**/express', '**/express/**'],
+      message: 'the core of @hissuno/widget-guard is framework-free: put framework code in an adapter.',
+    };
+    const rule = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+    const core = depth === 1 ? [files] : [`packages/widget-guard/src/core/${'*/'.repeat(depth - 2)}*.ts`];
+    return [
+      { files: [files], rules: rule(outOfPackage) },
+      { files: core, ignores: ['**/*.spec.ts'], rules: rule(outOfPackage, framework) },
+    ];
+  }),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts'],
     rules: { 'no-console': 'off' },

@@ -45,5 +45,9 @@ export {
   normalizeAllowedOrigins,
 } from './core/origin-policy';
 export type { OriginListError, OriginPolicy } from './core/origin-policy';
-export { DEFAULT_WIDGET_CORS } from './nest/widget-access.options';
-export type { WidgetCorsOptions } from './nest/widget-access.options';
+export { DEFAULT_WIDGET_CORS } from './core/widget-cors';
+export type { WidgetCorsOptions } from './core/widget-cors';
+export { CONSOLE_GUARD_LOGGER } from './core/guard-logger';
+export type { WidgetGuardLogger } from './core/guard-logger';
+export { attachWidgetCaller, widgetCallerOf } from './core/widget-caller';
+export type { WidgetCallerInfo } from './core/widget-caller';

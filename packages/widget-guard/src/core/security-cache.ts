@@ -1,6 +1,6 @@
-import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
+import { CONSOLE_GUARD_LOGGER, type WidgetGuardLogger } from './guard-logger';
 import {
   createTokenVerifier,
   VerifiedTokenCache,
@@ -51,7 +51,6 @@ export const secretDigest = (secret: string): Buffer =>
  * keep working because the database is down).
  */
 export class SecurityCache {
-  private readonly logger = new Logger('WidgetAccess');
   private readonly options: SecurityCacheOptions;
   private readonly entries: LRUCache<string, CachedSecurity>;
   /** Unknown ids → until when they are answered without a load. */
@@ -75,6 +74,7 @@ export class SecurityCache {
   constructor(
     private readonly source: WidgetSecurityStateSource,
     options: Partial<SecurityCacheOptions> = {},
+    private readonly logger: WidgetGuardLogger = CONSOLE_GUARD_LOGGER,
   ) {
     this.options = { ...DEFAULT_SECURITY_CACHE_OPTIONS, ...options };
     this.maxRechecks = Math.max(

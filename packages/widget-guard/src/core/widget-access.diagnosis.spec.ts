@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SecurityCache } from './security-cache';
 import { explainDecision } from './widget-access.diagnosis';
-import { DEFAULT_WIDGET_CORS } from '../nest/widget-access.options';
+import { DEFAULT_WIDGET_CORS } from './widget-cors';
 import { WidgetAccessService } from './widget-access.service';
 import { WidgetSecurityState, WidgetSecurityStateSource } from './widget-security-state';
 

@@ -1,4 +1,3 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import {
   SecurityCache,
   SecurityStateUnavailableError,
@@ -20,7 +19,7 @@ import {
   type WidgetDiagnosis,
   type WidgetDiagnosisInput,
 } from './widget-access.diagnosis';
-import { WIDGET_CORS_OPTIONS, type WidgetCorsOptions } from '../nest/widget-access.options';
+import { DEFAULT_WIDGET_CORS, type WidgetCorsOptions } from './widget-cors';
 import { WidgetSecurityStateSource } from './widget-security-state';
 
 export type WidgetPreflightDecision =
@@ -28,21 +27,22 @@ export type WidgetPreflightDecision =
 
 /**
  * The one implementation of the widget guard's checks (API.md §6). The guard, the CORS
- * preflight and the diagnostics endpoint all call it; it knows nothing of HTTP objects.
+ * preflight and the diagnostics endpoint all call it; it knows nothing of HTTP objects nor
+ * of any framework (the adapters carry HTTP in and out). `start()` before use (the cache's
+ * re-check and change feed), `stop()` at shutdown.
  */
-@Injectable()
-export class WidgetAccessService implements OnModuleInit, OnModuleDestroy {
+export class WidgetAccessService {
   constructor(
     private readonly source: WidgetSecurityStateSource,
     private readonly cache: SecurityCache,
-    @Inject(WIDGET_CORS_OPTIONS) private readonly cors: WidgetCorsOptions,
+    private readonly cors: WidgetCorsOptions = DEFAULT_WIDGET_CORS,
   ) {}
 
-  onModuleInit(): void {
+  start(): void {
     this.cache.start();
   }
 
-  onModuleDestroy(): void {
+  stop(): void {
     this.cache.stop();
   }
 

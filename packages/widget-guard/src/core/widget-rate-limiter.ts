@@ -1,5 +1,3 @@
-import type { FastifyRequest } from 'fastify';
-
 /**
  * Optional abuse limit of widget requests, bound by the app with
  * `WidgetAccessModule.forRoot({ rateLimiter })` (this app: per client address and project,
@@ -7,10 +5,10 @@ import type { FastifyRequest } from 'fastify';
  * or refused; unknown ids are answered 404 from the cache and counted nowhere, so random ids
  * cannot fill the counters.
  */
-export abstract class WidgetRateLimiter {
+export abstract class WidgetRateLimiter<TRequest = unknown> {
   /**
    * Counts one request of `projectId` (canonical). To refuse it, throw the app's own error
    * (e.g. 429 with Retry-After): the guard adds the widget CORS headers so the widget can read it.
    */
-  abstract hit(request: FastifyRequest, projectId: string): Promise<void>;
+  abstract hit(request: TRequest, projectId: string): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { setWidgetHeaders } from '../fastify/widget-headers';
 import { corsHeaders } from '../core/widget-access.decision';
 import { WidgetAccessException } from './widget-access.exception';
 import { WidgetAccessService } from '../core/widget-access.service';
-import { attachWidgetCaller } from './widget-caller';
+import { attachWidgetCaller } from '../core/widget-caller';
 import { WidgetRateLimiter } from '../core/widget-rate-limiter';
 import { WidgetAccessObserver } from '../core/widget-security-state';
 

@@ -1,11 +1,16 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
+import {
+  DynamicModule,
+  Injectable,
+  Logger,
+  Module,
+  OnModuleDestroy,
+  OnModuleInit,
+  Provider,
+} from '@nestjs/common';
 import { SecurityCache } from '../core/security-cache';
 import { WidgetAccessGuard } from './widget-access.guard';
-import {
-  DEFAULT_WIDGET_CORS,
-  WIDGET_CORS_OPTIONS,
-  type WidgetAccessModuleOptions,
-} from './widget-access.options';
+import { DEFAULT_WIDGET_CORS, type WidgetCorsOptions } from '../core/widget-cors';
+import { WIDGET_CORS_OPTIONS, type WidgetAccessModuleOptions } from './widget-access.options';
 import { WidgetAccessService } from '../core/widget-access.service';
 import { WidgetRateLimiter } from '../core/widget-rate-limiter';
 import {
@@ -18,6 +23,20 @@ function bind<T>(token: abstract new (...args: never[]) => T, impl: unknown): Pr
   return typeof impl === 'function'
     ? { provide: token, useClass: impl as new (...args: never[]) => T }
     : { provide: token, useValue: impl };
+}
+
+/** Starts the core's cache with the module and stops it at shutdown (the core knows no Nest). */
+@Injectable()
+class WidgetAccessLifecycle implements OnModuleInit, OnModuleDestroy {
+  constructor(private readonly access: WidgetAccessService) {}
+
+  onModuleInit(): void {
+    this.access.start();
+  }
+
+  onModuleDestroy(): void {
+    this.access.stop();
+  }
 }
 
 /**
@@ -42,9 +61,18 @@ export class WidgetAccessModule {
           provide: SecurityCache,
           inject: [WidgetSecurityStateSource],
           useFactory: (source: WidgetSecurityStateSource) =>
-            new SecurityCache(source, options.cache),
+            new SecurityCache(source, options.cache, new Logger('WidgetAccess')),
         },
-        WidgetAccessService,
+        {
+          provide: WidgetAccessService,
+          inject: [WidgetSecurityStateSource, SecurityCache, WIDGET_CORS_OPTIONS],
+          useFactory: (
+            source: WidgetSecurityStateSource,
+            cache: SecurityCache,
+            cors: WidgetCorsOptions,
+          ) => new WidgetAccessService(source, cache, cors),
+        },
+        WidgetAccessLifecycle,
         WidgetAccessGuard,
         ...(options.rateLimiter ? [bind(WidgetRateLimiter, options.rateLimiter)] : []),
       ],

@@ -1,24 +1,11 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { SecurityCacheOptions } from '../core/security-cache';
+import type { WidgetCorsOptions } from '../core/widget-cors';
 import type { WidgetRateLimiter } from '../core/widget-rate-limiter';
 import type {
   WidgetAccessObserver,
   WidgetSecurityStateSource,
 } from '../core/widget-security-state';
-
-/** CORS answers of widget routes (preflights). */
-export interface WidgetCorsOptions {
-  methods: readonly string[];
-  allowedHeaders: readonly string[];
-  maxAgeSeconds: number;
-}
-
-export const DEFAULT_WIDGET_CORS: Readonly<WidgetCorsOptions> = Object.freeze({
-  methods: ['GET', 'POST'],
-  allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-  // Safe to cache: every actual request is still checked against the current origin list.
-  maxAgeSeconds: 600,
-});
 
 export interface WidgetAccessModuleOptions {
   /** Modules that provide what the source and observer inject. */

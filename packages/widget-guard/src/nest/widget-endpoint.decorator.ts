@@ -13,14 +13,14 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { WidgetIdentity } from '../core/widget-access.decision';
+import type { WidgetCallerInfo } from '../core/widget-caller';
 import { WidgetAccessGuard } from './widget-access.guard';
-import { widgetCallerOf } from './widget-caller';
+import { widgetCallerOf } from '../core/widget-caller';
 
 /**
  * Metadata key (value `true`) of every route the widget guard protects. The app's dashboard
  * guard skips such routes; it spells the same string (src/auth/public.decorator.ts,
- * WIDGET_ROUTE) because widget-access must not import the app's auth.
+ * WIDGET_ROUTE) because the guard package must not import the app's auth.
  */
 export const WIDGET_ROUTE = 'widget:route';
 
@@ -71,15 +71,7 @@ export function WidgetEndpoint(): MethodDecorator & ClassDecorator {
 }
 
 /** What the guard established about the caller of a widget route. */
-export interface WidgetCaller {
-  /** Canonical project id. */
-  projectId: string;
-  /** The request's Origin header, or null. */
-  origin: string | null;
-  /** The project's `requireToken` setting as the guard applied it. */
-  requireToken: boolean;
-  identity: WidgetIdentity;
-}
+export type WidgetCaller = WidgetCallerInfo;
 
 /**
  * The caller of a `@WidgetEndpoint()` route. Throws (500) when the guard did not run: a
