@@ -1,6 +1,7 @@
 import type { JwtModuleOptions } from '@nestjs/jwt';
 import { createSecretKey, KeyObject } from 'node:crypto';
 import type { AppConfig } from '../config';
+import { MIN_JWT_SECRET_LENGTH } from '../config/embedded-secrets';
 
 /** Dashboard access tokens: HS256 only, and only ours (issuer and audience pinned). */
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
@@ -19,10 +20,15 @@ export interface AccessTokenClaims {
 
 /**
  * AUTH_JWT_SECRET as a KeyObject: jsonwebtoken turns a string secret into a
- * key on every call, which costs more than the HMAC itself.
+ * key on every call, which costs more than the HMAC itself. The length is checked
+ * here too, where the key is used: an empty key would sign tokens anyone can forge.
  */
 export function accessTokenKey(config: AppConfig): KeyObject {
-  return createSecretKey(Buffer.from(config.authJwtSecret, 'utf8'));
+  const secret = Buffer.from(config.authJwtSecret ?? '', 'utf8');
+  if (secret.length < MIN_JWT_SECRET_LENGTH) {
+    throw new Error(`the dashboard token key must be at least ${MIN_JWT_SECRET_LENGTH} bytes`);
+  }
+  return createSecretKey(secret);
 }
 
 export function jwtModuleOptions(config: AppConfig): JwtModuleOptions {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateEnv } from './validate-env';
@@ -36,6 +36,27 @@ describe(validateEnv.name, () => {
       expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
     }
     expect(readFileSync(join(dir, 'auth-jwt-secret'), 'utf8')).toBe(first.authJwtSecret);
+  });
+
+  it.each([
+    ['auth-jwt-secret', '', /auth-jwt-secret is empty or truncated \(0 characters/],
+    ['auth-jwt-secret', 'x'.repeat(31), /auth-jwt-secret is empty or truncated \(31 characters/],
+    ['secrets-master-key', '', /secrets-master-key is empty or truncated/],
+    ['secrets-master-key', 'ab'.repeat(31) + 'a', /secrets-master-key is empty or truncated/],
+  ])('refuses a persisted %s holding %j, naming the file', (name, content, message) => {
+    const dir = dataDir();
+    writeFileSync(join(dir, name), content);
+    expect(() => validateEnv({ DATA_DIR: dir })).toThrow(message);
+    expect(() => validateEnv({ DATA_DIR: dir })).toThrow(join(dir, name));
+  });
+
+  it('neither reads nor writes a file for a secret the environment gives', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'auth-jwt-secret'), '');
+    const config = validateEnv({ DATA_DIR: dir, AUTH_JWT_SECRET: JWT_SECRET });
+    expect(config.authJwtSecret).toBe(JWT_SECRET);
+    expect(readdirSync(dir).sort()).toEqual(['auth-jwt-secret', 'secrets-master-key']);
+    expect(readFileSync(join(dir, 'auth-jwt-secret'), 'utf8')).toBe('');
   });
 
   it('refuses server mode without secrets, naming both', () => {

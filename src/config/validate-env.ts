@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
 import { AppConfig } from './app-config';
+import { decodeMasterKey, embeddedSecrets, MIN_JWT_SECRET_LENGTH } from './embedded-secrets';
 
 type Env = Record<string, string | undefined>;
 
@@ -27,7 +26,7 @@ export function validateEnv(env: Env = process.env): AppConfig {
     databaseUrl,
     databaseSchema: read.identifier('DATABASE_SCHEMA'),
     dataDir,
-    authJwtSecret: read.secret('AUTH_JWT_SECRET', embedded, 32),
+    authJwtSecret: read.secret('AUTH_JWT_SECRET', embedded, MIN_JWT_SECRET_LENGTH),
     // At most a day (API.md §1): also how long a logged-out token's id must be remembered.
     authTokenTtlSeconds: read.int('AUTH_TOKEN_TTL_SECONDS', 3600, 60, 86400),
     secretsMasterKeyText: read.secret('SECRETS_MASTER_KEY', embedded, 0),
@@ -68,39 +67,17 @@ export function validateEnv(env: Env = process.env): AppConfig {
   }
 
   const { secretsMasterKeyText: _omit, ...rest } = values;
-  const generated = embedded ? embeddedSecrets(dataDir) : null;
+  const generated = embedded
+    ? embeddedSecrets(dataDir, {
+        authJwtSecret: rest.authJwtSecret === null,
+        secretsMasterKey: secretsMasterKey === null,
+      })
+    : null;
   return AppConfig.of({
     ...rest,
-    authJwtSecret: rest.authJwtSecret ?? generated!.authJwtSecret,
-    secretsMasterKey: secretsMasterKey ?? generated!.secretsMasterKey,
+    authJwtSecret: rest.authJwtSecret ?? generated!.authJwtSecret!,
+    secretsMasterKey: secretsMasterKey ?? generated!.secretsMasterKey!,
   });
-}
-
-function decodeMasterKey(text: string): Buffer | null {
-  const key = /^[0-9a-fA-F]{64}$/.test(text)
-    ? Buffer.from(text, 'hex')
-    : Buffer.from(text, 'base64');
-  return key.length === 32 ? key : null;
-}
-
-/** Embedded mode keeps its own secrets, created once with mode 0600. */
-function embeddedSecrets(dataDir: string): { authJwtSecret: string; secretsMasterKey: Buffer } {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const keep = (name: string, make: () => string): string => {
-    const file = join(dataDir, name);
-    if (!existsSync(file)) {
-      writeFileSync(file, make(), { mode: 0o600, flag: 'wx' });
-    }
-    chmodSync(file, 0o600);
-    return readFileSync(file, 'utf8').trim();
-  };
-  return {
-    authJwtSecret: keep('auth-jwt-secret', () => randomBytes(48).toString('base64url')),
-    secretsMasterKey: Buffer.from(
-      keep('secrets-master-key', () => randomBytes(32).toString('hex')),
-      'hex',
-    ),
-  };
 }
 
 class EnvReader {

@@ -28,4 +28,8 @@ describe(SecretKeyCipher.name, () => {
     const sealed = cipher.seal(generateSecretKey(), projectId, 1);
     expect(() => new SecretKeyCipher(randomBytes(32)).open(sealed, projectId, 1)).toThrow();
   });
+
+  it.each([0, 16, 31, 33])('refuses a master key of %i bytes', (length) => {
+    expect(() => new SecretKeyCipher(Buffer.alloc(length, 1))).toThrow(/32 bytes/);
+  });
 });

@@ -24,7 +24,10 @@ export function secretKeyHint(lastFour: string): string {
  */
 export class SecretKeyCipher {
   constructor(private readonly masterKey: Buffer) {
-    if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
+    // Checked where the key is used too, not only when the config is read.
+    if (!Buffer.isBuffer(masterKey) || masterKey.length !== 32) {
+      throw new Error('the master key must be 32 bytes');
+    }
   }
 
   seal(secretKey: string, projectId: string, epoch: number): Buffer {
