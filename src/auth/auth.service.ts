@@ -11,14 +11,17 @@ import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 
 /**
- * API.md §1: at the latest after 20 failures within a minute, and over a window
- * of at most 15 minutes. Counted per email whatever the address, and for
- * unknown emails too, so the throttle does not reveal which accounts exist.
+ * API.md §1: at the latest after 20 failures within a minute, over a window of at
+ * most 15 minutes; then the email is refused for 60 s and counts afresh, so that
+ * nobody can keep an account locked for long by guessing its password. Counted per
+ * email whatever the address, and for unknown emails too, so the throttle does not
+ * reveal which accounts exist. Each attempt still counts toward the address's limit.
  */
 export const LOGIN_FAILURES_LIMIT: RateLimitRule = {
   name: 'login-failures',
   points: () => 20,
   windowSeconds: 15 * 60,
+  blockSeconds: 60,
   message: 'Too many failed logins for this email',
 };
 
@@ -42,7 +45,8 @@ export class AuthService {
 
   async logIn(body: LoginBody): Promise<AuthResponse> {
     // Every attempt is counted before the password is checked, so parallel
-    // guesses cannot slip past the limit; a success clears the count.
+    // guesses cannot slip past the limit; a success clears the count, so only
+    // failures remain counted.
     const throttleKey = createHash('sha256').update(body.email).digest('base64url');
     await this.rateLimits.consume(LOGIN_FAILURES_LIMIT, throttleKey);
 

@@ -11,6 +11,11 @@ export interface RateLimitRule {
   name: string;
   points: (config: AppConfig) => number;
   windowSeconds: number;
+  /**
+   * Once over the limit, the key is refused for this long and then starts afresh,
+   * instead of until the window ends (a lockout that must stay short, API.md §1).
+   */
+  blockSeconds?: number;
   /** What a request counts against (used by `@RateLimit()`); the client address by default. */
   key?: (request: FastifyRequest) => string;
   /** Opens the 429 message; the retry delay is appended. */

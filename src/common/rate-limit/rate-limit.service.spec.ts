@@ -52,6 +52,33 @@ describe(RateLimitService.name, () => {
     });
   });
 
+  describe('with a block duration', () => {
+    let service: RateLimitService;
+    beforeEach(async () => {
+      jest.useFakeTimers();
+      service = await start();
+    });
+    afterEach(async () => {
+      await service.onApplicationShutdown();
+      jest.useRealTimers();
+    });
+
+    it('refuses a key over the limit for blockSeconds only, then counts it afresh', async () => {
+      const limit: RateLimitRule = { ...rule('block', 3), windowSeconds: 900, blockSeconds: 60 };
+      for (let i = 0; i < 3; i++) await service.consume(limit, 'a');
+      const error = await refusal(service.consume(limit, 'a'));
+      expect(Number(error.headers?.['Retry-After'])).toBe(60);
+      jest.advanceTimersByTime(30_000);
+      // Hits during the block do not lengthen it.
+      expect(Number((await refusal(service.consume(limit, 'a'))).headers?.['Retry-After'])).toBe(
+        30,
+      );
+      jest.advanceTimersByTime(30_001);
+      for (let i = 0; i < 3; i++) await service.consume(limit, 'a');
+      await refusal(service.consume(limit, 'a'));
+    });
+  });
+
   it('keys the widget limit by client address and project', () => {
     const request = (ip: string, projectId: string) =>
       ({ ip, params: { projectId } }) as unknown as FastifyRequest;

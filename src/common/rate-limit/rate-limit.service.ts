@@ -78,6 +78,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
         keyPrefix: `${KEY_PREFIX}${rule.name}`,
         points: rule.points(this.config),
         duration: rule.windowSeconds,
+        blockDuration: rule.blockSeconds ?? 0,
       };
       const memory = new RateLimiterMemory(options);
       limiter = this.redis
