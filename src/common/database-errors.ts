@@ -19,12 +19,17 @@ interface PgLikeError {
   message?: string;
 }
 
-/** SQLSTATE classes and driver messages that mean "the database is not there". */
+/**
+ * SQLSTATE classes and driver messages that mean "the database is not there", or
+ * did not answer within DATABASE_STATEMENT_TIMEOUT_MS: 57014 is the server
+ * cancelling at `statement_timeout`, "Query read timeout" the client giving up
+ * (`query_timeout`) and closing that connection (database/timeout-closing-client.ts).
+ */
 function isUnavailable(err: PgLikeError): boolean {
   const code = err.code ?? '';
-  if (/^(08|53|57P)/.test(code)) return true;
+  if (/^(08|53|57P)/.test(code) || code === '57014') return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Cannot use a pool after calling end|Connection is not established|DataSource is not initialized/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Cannot use a pool after calling end|Connection is not established|DataSource is not initialized|Query read timeout|Client was closed and is not queryable/i.test(
     err.message ?? '',
   );
 }

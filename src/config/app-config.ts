@@ -10,6 +10,8 @@ export class AppConfig {
   /** Schema for every table (tests use one per file); `null` → the server's default. */
   readonly databaseSchema!: string | null;
   readonly dataDir!: string;
+  /** DATABASE_STATEMENT_TIMEOUT_MS: a query not answered by then fails (→ 503). */
+  readonly databaseStatementTimeoutMs!: number;
   readonly authJwtSecret!: string;
   readonly authTokenTtlSeconds!: number;
   /** 32 bytes; encrypts secret keys at rest (AES-256-GCM). */

@@ -22,6 +22,7 @@ describe(validateEnv.name, () => {
       redisUrl: null,
       metricsToken: null,
       trustProxy: null,
+      databaseStatementTimeoutMs: 5000,
     });
   });
 
@@ -90,6 +91,7 @@ describe(validateEnv.name, () => {
         LOG_LEVEL: 'loud',
         METRICS_TOKEN: 'short',
         TRUST_PROXY: '10.0.0.0/8, 10.0.0.999',
+        DATABASE_STATEMENT_TIMEOUT_MS: '0',
       });
     } catch (error) {
       message = (error as Error).message;
@@ -105,6 +107,7 @@ describe(validateEnv.name, () => {
       'LOG_LEVEL',
       'METRICS_TOKEN',
       'TRUST_PROXY',
+      'DATABASE_STATEMENT_TIMEOUT_MS',
     ]) {
       expect(message).toContain(name);
     }
@@ -137,6 +140,7 @@ describe(validateEnv.name, () => {
       'trustProxy',
       ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback'],
     ],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '1500', 'databaseStatementTimeoutMs', 1500],
     [
       'DASHBOARD_ORIGINS',
       'https://a.example,http://localhost:5173/',

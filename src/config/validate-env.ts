@@ -26,6 +26,7 @@ export function validateEnv(env: Env = process.env): AppConfig {
     databaseUrl,
     databaseSchema: read.identifier('DATABASE_SCHEMA'),
     dataDir,
+    databaseStatementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
     authJwtSecret: read.secret('AUTH_JWT_SECRET', embedded, MIN_JWT_SECRET_LENGTH),
     // At most a day (API.md §1): also how long a logged-out token's id must be remembered.
     authTokenTtlSeconds: read.int('AUTH_TOKEN_TTL_SECONDS', 3600, 60, 86400),

@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { TimeoutClosingClient } from './timeout-closing-client';
 
 export interface ConnectionTarget {
   /** A postgres:// URL, or the host/port of the embedded server. */
@@ -12,6 +13,14 @@ export interface ConnectionTarget {
   /** Embedded PGlite has one session: one connection, never more. */
   poolSize: number;
   schema?: string | null;
+  /**
+   * DATABASE_STATEMENT_TIMEOUT_MS: the server cancels a statement that runs longer
+   * (`statement_timeout`), and the client gives up waiting as long for any answer
+   * (`query_timeout`, the only one that helps when the server is unreachable, and the
+   * only one PGlite has: it accepts `statement_timeout` but never enforces it).
+   * Absent (migrations, the CLI) → no limit.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** The one place that builds DataSource options, for the app and the CLI alike. */
@@ -38,6 +47,13 @@ export function dataSourceOptions(target: ConnectionTarget): DataSourceOptions {
       max: target.poolSize,
       // Fail fast when the database is down: callers answer 503, not hang.
       connectionTimeoutMillis: 3000,
+      ...(target.statementTimeoutMs
+        ? {
+            statement_timeout: target.statementTimeoutMs,
+            query_timeout: target.statementTimeoutMs,
+            Client: TimeoutClosingClient,
+          }
+        : {}),
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     },
   };

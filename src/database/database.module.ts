@@ -2,7 +2,7 @@ import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } fro
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config';
-import { dataSourceOptions } from './data-source-options';
+import { ConnectionTarget, dataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { migrateWithLock } from './migrate';
 import { ProjectChanges } from './project-changes';
@@ -17,17 +17,39 @@ async function openDatabase(config: AppConfig): Promise<[DataSource, EmbeddedPos
     ? { ...embedded.connection, poolSize: 1 }
     : { url: config.databaseUrl!, poolSize: 10 };
   const dataSource = new DataSource(
-    dataSourceOptions({ ...target, schema: config.databaseSchema }),
+    dataSourceOptions({
+      ...target,
+      schema: config.databaseSchema,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+    }),
   );
   try {
+    if (config.migrateOnStart) {
+      await migrate(target, config.databaseSchema);
+      await embedded?.idle();
+    }
     await dataSource.initialize();
-    if (config.migrateOnStart) await migrateWithLock(dataSource);
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.stop();
     throw error;
   }
   return [dataSource, embedded];
+}
+
+/**
+ * Migrations run on a connection of their own, without the statement timeout: an
+ * index build may rightly take minutes, and waiting for another instance's migration
+ * lock too. It is closed before the app's pool opens (PGlite has one session).
+ */
+async function migrate(target: ConnectionTarget, schema: string | null): Promise<void> {
+  const migrator = new DataSource(dataSourceOptions({ ...target, poolSize: 1, schema }));
+  try {
+    await migrator.initialize();
+    await migrateWithLock(migrator);
+  } finally {
+    if (migrator.isInitialized) await migrator.destroy();
+  }
 }
 
 /** Closes the pool, then the embedded server that it talks to. */

@@ -38,6 +38,19 @@ export class EmbeddedPostgres {
     return { host: this.socketDir, port: 5432, username: 'postgres', database: 'postgres' };
   }
 
+  /**
+   * Resolves once no client is connected. The server takes one connection at a time
+   * and notices a closed one a moment later: a pool that connects right after another
+   * closed (the migrator, at start-up) waits for this first.
+   */
+  async idle(timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.server.getStats().activeConnections > 0) {
+      if (Date.now() > deadline) throw new Error('the embedded database kept a connection open');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   async stop(): Promise<void> {
     await this.server.stop();
     await this.db.close();
