@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SecretKeysModule } from '../secret-keys/secret-keys.module';
+import { WidgetSecurityStateModule } from '../widget-security/widget-security.module';
+import { ChangeFeed } from './change-feed';
 import { InternalListener } from './internal-server.provider';
 
 /**
@@ -7,7 +9,7 @@ import { InternalListener } from './internal-server.provider';
  * (INTERNAL_PORT). Nothing here is mounted on the public app.
  */
 @Module({
-  imports: [SecretKeysModule],
-  providers: [InternalListener],
+  imports: [SecretKeysModule, WidgetSecurityStateModule],
+  providers: [InternalListener, ChangeFeed],
 })
 export class InternalApiModule {}

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { AppConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { SecurityStateService } from '../secret-keys/security-state.service';
+import { ChangeFeed } from './change-feed';
+import { registerChangesRoute } from './changes.routes';
 import { createInternalServer } from './internal-server';
 import { ServiceTokens } from './service-tokens';
 import { registerStateRoutes } from './state.routes';
@@ -24,6 +26,7 @@ export class InternalListener implements OnApplicationBootstrap, OnModuleDestroy
     private readonly adapterHost: HttpAdapterHost,
     private readonly metrics: MetricsService,
     private readonly states: SecurityStateService,
+    private readonly feed: ChangeFeed,
   ) {}
 
   /** Where the listener is bound (`port` is the real one when INTERNAL_PORT=0), else null. */
@@ -42,6 +45,7 @@ export class InternalListener implements OnApplicationBootstrap, OnModuleDestroy
       metrics: this.metrics,
     });
     registerStateRoutes(server, this.states);
+    registerChangesRoute(server, this.feed);
     await server.listen({ port: internalPort, host: internalHost });
     this.server = server;
     const bound = this.address();
@@ -51,6 +55,8 @@ export class InternalListener implements OnApplicationBootstrap, OnModuleDestroy
   async onModuleDestroy(): Promise<void> {
     const server = this.server;
     this.server = null;
+    // Open streams never end by themselves: end them, so that close() does not wait on them.
+    this.feed.onModuleDestroy();
     await server?.close();
   }
 }

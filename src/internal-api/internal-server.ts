@@ -45,6 +45,7 @@ export function createInternalServer({
     genReqId: requestIdOf,
     disableRequestLogging: true,
     return503OnClosing: true,
+    forceCloseConnections: true,
   });
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) =>
