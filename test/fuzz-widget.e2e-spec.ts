@@ -30,12 +30,13 @@ const b64url = (value: unknown) =>
 /**
  * What the guard may allow for project A (allowedOrigins [SITE, *.example.org]), written
  * independently of origin-policy.ts: scheme and host case-insensitive, the default port
- * optional (leading zeros are still port 443), any subdomain depth of example.org but never
- * its apex, no trailing dot, path, query, fragment or user info.
+ * optional, any subdomain depth of example.org but never its apex, no trailing dot, path,
+ * query, fragment or user info. A header is read as the serialized origin a browser sends:
+ * ":0443" is no spelling of a browser's, so it matches nothing (API.md §3).
  */
 const ALLOWED_ORIGIN = [
-  /^https:\/\/shop\.example\.com(?::0{0,2}443)?$/i,
-  /^https:\/\/(?:[a-z0-9_-]+\.)+example\.org(?::0{0,2}443)?$/i,
+  /^https:\/\/shop\.example\.com(?::443)?$/i,
+  /^https:\/\/(?:[a-z0-9_-]+\.)+example\.org(?::443)?$/i,
 ];
 
 describeEachDatabase('hostile input on the widget API', (ctx) => {

@@ -9,6 +9,7 @@ import {
   ProjectTeam,
 } from './helpers/accounts';
 import { describeEachDatabase, TestApp } from './helpers/test-app';
+import { widgetUrl } from './helpers/widget-client';
 
 const SECRET_SHAPE = /sk_live_[A-Za-z0-9_-]{43}/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -260,6 +261,54 @@ describeEachDatabase('widget security settings', (ctx) => {
     expect(res.body.errors[0].message).toMatch(/public suffix/);
     expect((await get()).body.allowedOrigins).toEqual(['https://kept.com']);
     expect(await securityVersion()).toBe(version);
+  });
+
+  it('normalizes hosts as the URL Standard does, and the guard matches what a browser sends', async () => {
+    const res = await patch({ allowedOrigins: ['https://ẞ.com', '*.Faß.de'] });
+    // UTS #46 non-transitional (API.md §3): never IDNA2003's "ss.com" / "fass.de".
+    expect([res.status, res.body.allowedOrigins]).toEqual([
+      200,
+      ['https://xn--zca.com', '*.xn--fa-hia.de'],
+    ]);
+    const config = (origin: string) =>
+      ctx().http().get(widgetUrl(team.project.id, '/config')).set('Origin', origin);
+    for (const [origin, status] of [
+      ['https://xn--zca.com', 200],
+      ['https://shop.xn--fa-hia.de', 200],
+      ['https://ss.com', 403],
+      ['https://shop.fass.de', 403],
+      // No browser sends a Unicode Origin (here its UTF-8 bytes); only the punycode matches.
+      [Buffer.from('https://ẞ.com').toString('latin1'), 403],
+    ] as const) {
+      const answer = await config(origin);
+      expect({ origin, status: answer.status }).toEqual({ origin, status });
+    }
+  });
+
+  it('refuses a wildcard over a public suffix or a domain with public suffixes below it', async () => {
+    const res = await patch({
+      allowedOrigins: [
+        '*.amazonaws.com',
+        '*.github.io',
+        '*.myapp.com',
+        '*.blogspot.com',
+        '*.co.uk',
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([
+      'allowedOrigins[0]',
+      'allowedOrigins[1]',
+      'allowedOrigins[3]',
+      'allowedOrigins[4]',
+    ]);
+    expect(res.body.errors[0].message).toMatch(/Public Suffix List names public suffixes below/);
+    const ok = await patch({ allowedOrigins: ['*.myapp.com', '*.mybucket.s3.amazonaws.com'] });
+    expect([ok.status, ok.body.allowedOrigins]).toEqual([
+      200,
+      ['*.myapp.com', '*.mybucket.s3.amazonaws.com'],
+    ]);
   });
 
   it('accepts 100 origins and refuses 101', async () => {

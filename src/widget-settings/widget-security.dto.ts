@@ -37,8 +37,12 @@ export class UpdateWidgetSecurityDto {
       'Replaces the whole list. Exact origins `scheme://host[:port]` (http or https) or ' +
       'wildcards `*.example.com` (https, default port, any subdomain depth, not the apex). ' +
       'Stored normalized: lower case, punycode, default ports and a lone trailing "/" dropped, ' +
-      '`https://*.x.com` stored as `*.x.com`, duplicates removed in order. Empty = every origin ' +
-      'allowed (development). Each bad entry gets its own error at `allowedOrigins[i]`.',
+      '`https://*.x.com` stored as `*.x.com`, duplicates removed in order. Hosts are normalized ' +
+      'exactly as the WHATWG URL Standard does (UTS #46 non-transitional: `https://ẞ.com` → ' +
+      '`https://xn--zca.com`), so the stored form is what a browser sends in `Origin`. A ' +
+      'wildcard over a public suffix (`*.co.uk`, `*.github.io`) or over a domain below which ' +
+      'the Public Suffix List names suffixes (`*.amazonaws.com`) is refused. Empty = every ' +
+      'origin allowed (development). Each bad entry gets its own error at `allowedOrigins[i]`.',
   })
   @ValidateIf((dto: UpdateWidgetSecurityDto) => dto.allowedOrigins !== undefined)
   @IsArray()

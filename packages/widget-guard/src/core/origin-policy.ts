@@ -1,7 +1,8 @@
-import { parse as parseDomain } from 'tldts';
+import { DEFAULT_PORT, parseStandardUrl, Scheme, StandardUrl } from './host-normalization';
+import { hasPublicSuffixBelow, isPublicSuffix } from './public-suffix';
 
-// Saved entries are normalized by the WHATWG URL parser (the browser's own rules), then read back
-// by the request-side parser, so whatever can be saved is exactly what can be matched.
+// Saved entries and request Origin headers are both read by the URL Standard's own parser
+// (host-normalization.ts), so whatever can be saved is exactly what can be matched.
 
 export const MAX_ALLOWED_ORIGINS = 100;
 export const MAX_ORIGIN_LENGTH = 253;
@@ -16,44 +17,31 @@ export interface OriginPolicy {
   matches(requestOrigin: string | undefined): boolean;
 }
 
-type Scheme = 'http' | 'https';
-
-// port is '' for the scheme's default port; origin is the canonical, lower-case serialization.
-type ParsedOrigin = { scheme: Scheme; host: string; port: string; origin: string };
-
-const DEFAULT_PORT: Record<Scheme, number> = { http: 80, https: 443 };
 const EXAMPLE = '"https://app.example.com"';
 const SHAPE = `write it as scheme://host[:port], e.g. ${EXAMPLE}`;
-// DNS hosts we accept: non-empty labels, no trailing dot. Narrower than WHATWG on purpose.
+// Wildcard suffixes must be DNS names (the Public Suffix List judges them): non-empty
+// letter/digit/hyphen/underscore labels, no trailing dot. Exact hosts are the standard's.
 const DNS_HOST = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
-const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
-const PSL_OPTIONS = {
-  allowPrivateDomains: true,
-  extractHostname: false,
-  validHosts: ['localhost'],
-};
-// Anchored, no nested quantifiers: linear-time on hostile headers. Empty labels checked apart.
-const REQUEST_ORIGIN = /^(https?):\/\/([a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i;
+// A serialized origin as a browser sends it: printable ASCII, nothing after host[:port].
+// Anchored, no nested quantifiers: linear-time on hostile headers.
+const REQUEST_ORIGIN = /^https?:\/\/[^/?#@\\]+$/i;
+const PRINTABLE_ASCII = /^[!-~]+$/;
 // Longest valid origin: "https://" + 253-char host + ":65535"; anything longer cannot match.
 const MAX_REQUEST_ORIGIN_LENGTH = 8 + MAX_ORIGIN_LENGTH + 6;
 
-/** Strict split of `scheme://host[:port]`; lower-cases and drops default ports. Never throws. */
-function parseRequestOrigin(value: string): ParsedOrigin | null {
-  const m = REQUEST_ORIGIN.exec(value);
-  if (m === null) return null;
-  const lower = value.toLowerCase(); // safe: the regex admitted ASCII only
-  const scheme: Scheme = m[1].length === 5 ? 'https' : 'http';
-  const host = lower.slice(scheme.length + 3, scheme.length + 3 + m[2].length);
-  if (host[0] === '.' || host.endsWith('.') || host.includes('..')) return null;
-  if (m[3] === undefined) return { scheme, host, port: '', origin: lower };
-  const n = Number(m[3]);
-  if (n > 65535) return null;
-  const port = n === DEFAULT_PORT[scheme] ? '' : String(n);
-  return { scheme, host, port, origin: port === m[3] ? lower : formatOrigin(scheme, host, port) };
-}
-
-function formatOrigin(scheme: Scheme, host: string, port: string): string {
-  return `${scheme}://${host}${port ? `:${port}` : ''}`;
+/**
+ * Reads an Origin header with the same parser as saved entries. Tolerates only what does
+ * not change the origin a browser means: letter case and an explicit default port. Any
+ * other spelling (Unicode, a path, a numeric IPv4 form) is one no browser sends, and the
+ * stored form would not match it either. Never throws.
+ */
+function readRequestOrigin(value: string): StandardUrl | null {
+  if (!REQUEST_ORIGIN.test(value) || !PRINTABLE_ASCII.test(value)) return null;
+  const lower = value.toLowerCase(); // safe: ASCII only
+  const url = parseStandardUrl(lower);
+  if (url === null) return null;
+  if (lower !== url.origin && lower !== `${url.origin}:${DEFAULT_PORT[url.scheme]}`) return null;
+  return url;
 }
 
 /** Canonical stored form of a wildcard: bare "*.suffix" only for https on port 443. */
@@ -65,61 +53,68 @@ function formatWildcard(scheme: Scheme, suffix: string, port: string): string {
 const tooLong = (size: string) =>
   `the entry is ${size} long; an origin can be at most ${MAX_ORIGIN_LENGTH} characters`;
 
-type Normalized = { ok: true; value: string } | { ok: false; message: string };
+type Entry =
+  | { kind: 'exact'; value: string }
+  | { kind: 'wildcard'; value: string; scheme: Scheme; port: string; suffix: string };
+type Normalized = ({ ok: true } & Entry) | { ok: false; message: string };
 const fail = (message: string): Normalized => ({ ok: false, message });
 
-function parseUrl(scheme: Scheme, authority: string): URL | null {
-  try {
-    return new URL(`${scheme}://${authority}`);
-  } catch {
-    return null;
+/** An exact origin: the standard's own origin of the entry, which is what browsers send. */
+function normalizeExact(raw: string, q: string): Normalized {
+  const url = parseStandardUrl(raw);
+  if (url === null || url.hasUserInfo || url.hasPath || url.hasQuery || url.hasFragment) {
+    return fail(`${q} is not a valid origin; ${SHAPE}`);
   }
-}
-
-/** Host rules shared by exact and wildcard entries; returns an error sentence or null. */
-function checkHost(host: string, q: string): string | null {
-  // Browsers treat "a.com." and "a.com" as different origins; one spelling avoids surprises.
-  if (host.endsWith('.')) return `${q} ends its host with a dot; remove the trailing dot`;
-  if (host.startsWith('[')) return null;
-  if (!DNS_HOST.test(host) || host.split('.').some((label) => label.length > 63)) {
-    return `${q} has an invalid host "${host}"; use letters, digits, hyphens and dots, e.g. ${EXAMPLE}`;
-  }
-  return null;
-}
-
-function normalizeExact(scheme: Scheme, authority: string, q: string): Normalized {
-  const url = parseUrl(scheme, authority);
-  if (url === null) return fail(`${q} is not a valid origin; ${SHAPE}`);
-  const hostError = checkHost(url.hostname, q);
-  if (hostError !== null) return fail(hostError);
-  const value = formatOrigin(scheme, url.hostname, url.port);
-  // Safety net for "saveable == matchable": the request-side parser must read it back unchanged.
-  if (parseRequestOrigin(value)?.origin !== value) {
+  // Safety net for "saveable == matchable": the request-side reader must read it back unchanged.
+  if (readRequestOrigin(url.origin)?.origin !== url.origin) {
     return fail(`${q} cannot be matched against a browser Origin header; check the host and port`);
   }
-  return { ok: true, value };
+  return { ok: true, kind: 'exact', value: url.origin };
 }
 
 function normalizeWildcard(scheme: Scheme, authority: string, q: string): Normalized {
   if (authority === '' || authority.startsWith(':')) {
     return fail(`${q} has no domain after "*."; write it as "*.example.com"`);
   }
-  const url = parseUrl(scheme, authority);
+  const url = parseStandardUrl(`${scheme}://${authority}`);
   if (url === null) return fail(`${q} is not a valid wildcard; write it as "*.example.com"`);
-  const host = url.hostname;
-  if (host.startsWith('[') || IPV4.test(host)) {
+  const { host, port } = url;
+  if (url.hostKind !== 'domain') {
     return fail(`${q} puts a wildcard over an IP address; list each IP origin exactly instead`);
   }
-  const hostError = checkHost(host, q);
-  if (hostError !== null) return fail(hostError);
+  // Browsers treat "a.com." and "a.com" as different origins; one spelling avoids surprises.
+  if (host.endsWith('.')) return fail(`${q} ends its host with a dot; remove the trailing dot`);
+  if (!DNS_HOST.test(host) || host.split('.').some((label) => label.length > 63)) {
+    return fail(
+      `${q} has an invalid domain "${host}"; use letters, digits, hyphens and dots, e.g. "*.example.com"`,
+    );
+  }
   // A suffix without a registrable domain of its own (com, co.uk, github.io) is shared by
-  // unrelated sites. localhost is loopback-only (RFC 6761), so "*.localhost" is allowed.
-  if (parseDomain(host, PSL_OPTIONS).domain === null) {
+  // unrelated sites, and so is everything below a domain under which the list names
+  // suffixes (amazonaws.com: s3.amazonaws.com holds every S3 bucket's site).
+  if (isPublicSuffix(host)) {
     return fail(
       `"*.${host}" is a public suffix: a wildcard over it would allow every site; list your own domain, e.g. "*.example.${host}"`,
     );
   }
-  return { ok: true, value: formatWildcard(scheme, host, url.port) };
+  if (hasPublicSuffixBelow(host)) {
+    return fail(
+      `"*.${host}" would allow sites of others: the Public Suffix List names public suffixes below ${host}; list your exact origins, or a wildcard over a domain of your own`,
+    );
+  }
+  // Safety net for "saveable == matchable", as for exact origins.
+  const sample = `${scheme}://x.${host}${port ? `:${port}` : ''}`;
+  if (readRequestOrigin(sample)?.host !== `x.${host}`) {
+    return fail(`${q} cannot be matched against a browser Origin header; check the domain`);
+  }
+  return {
+    ok: true,
+    kind: 'wildcard',
+    value: formatWildcard(scheme, host, port),
+    scheme,
+    port,
+    suffix: host,
+  };
 }
 
 function normalizeEntry(raw: unknown): Normalized {
@@ -169,11 +164,35 @@ function normalizeEntry(raw: unknown): Normalized {
       `${q} would allow every site; leave the list empty to allow all origins in development, or list your domains`,
     );
   }
-  if (!authority.includes('*')) return normalizeExact(scheme, authority, q);
+  if (!authority.includes('*')) return normalizeExact(raw, q);
   if (!authority.startsWith('*.') || authority.indexOf('*', 1) !== -1) {
     return fail(`${q}: "*" is allowed only as the whole leftmost label, e.g. "*.example.com"`);
   }
   return normalizeWildcard(scheme, authority.slice(2), q);
+}
+
+/** Every entry normalized, or the errors; see normalizeAllowedOrigins. */
+function normalizeList(input: readonly unknown[]): { entries: Entry[]; errors: OriginListError[] } {
+  const seen = new Map<string, Entry>(); // Map keeps first-insertion order
+  const errors: OriginListError[] = [];
+  const limit = Math.min(input.length, MAX_ALLOWED_ORIGINS);
+  for (let index = 0; index < limit; index++) {
+    const result = normalizeEntry(input[index]);
+    if (!result.ok) errors.push({ index, message: result.message });
+    else if (result.value.length > MAX_ORIGIN_LENGTH) {
+      errors.push({ index, message: tooLong(`${result.value.length} characters in punycode`) });
+    } else if (!seen.has(result.value)) {
+      const { ok: _, ...entry } = result;
+      seen.set(result.value, entry);
+    }
+  }
+  if (input.length > MAX_ALLOWED_ORIGINS) {
+    errors.push({
+      index: MAX_ALLOWED_ORIGINS,
+      message: `the list has ${input.length} entries but at most ${MAX_ALLOWED_ORIGINS} are allowed; remove some or cover subdomains with one wildcard such as "*.example.com"`,
+    });
+  }
+  return { entries: [...seen.values()], errors };
 }
 
 /**
@@ -185,26 +204,20 @@ export function normalizeAllowedOrigins(input: readonly unknown[]): {
   origins: string[];
   errors: OriginListError[];
 } {
-  const seen = new Set<string>();
-  const errors: OriginListError[] = [];
-  const limit = Math.min(input.length, MAX_ALLOWED_ORIGINS);
-  for (let index = 0; index < limit; index++) {
-    const result = normalizeEntry(input[index]);
-    if (!result.ok) errors.push({ index, message: result.message });
-    else if (result.value.length > MAX_ORIGIN_LENGTH) {
-      errors.push({ index, message: tooLong(`${result.value.length} characters in punycode`) });
-    } else seen.add(result.value); // Set keeps first-insertion order
-  }
-  if (input.length > MAX_ALLOWED_ORIGINS) {
-    errors.push({
-      index: MAX_ALLOWED_ORIGINS,
-      message: `the list has ${input.length} entries but at most ${MAX_ALLOWED_ORIGINS} are allowed; remove some or cover subdomains with one wildcard such as "*.example.com"`,
-    });
-  }
-  return { origins: [...seen], errors };
+  const { entries, errors } = normalizeList(input);
+  return { origins: entries.map((entry) => entry.value), errors };
 }
 
 const ALLOW_ALL: OriginPolicy = Object.freeze({ allowsAll: true, matches: () => true });
+
+/** True when `host` is a subdomain of `suffix` at any depth, made of DNS labels. */
+function isBelow(host: string, suffix: string): boolean {
+  if (host.length <= suffix.length + 1 || !host.endsWith(suffix)) return false;
+  const dot = host.length - suffix.length - 1;
+  // The standard allows empty labels ("a..b") and odd characters ("*", "$"); a subdomain
+  // covered by a wildcard is a DNS name, as the suffix is.
+  return host[dot] === '.' && DNS_HOST.test(host.slice(0, dot));
+}
 
 /**
  * Compile a normalized list into a matcher, once per settings change. Entries are re-validated;
@@ -213,23 +226,18 @@ const ALLOW_ALL: OriginPolicy = Object.freeze({ allowsAll: true, matches: () => 
  */
 export function compileOriginPolicy(normalized: readonly string[]): OriginPolicy {
   if (normalized.length === 0) return ALLOW_ALL;
-  const { origins, errors } = normalizeAllowedOrigins(normalized);
+  const { entries, errors } = normalizeList(normalized);
   if (errors.length > 0) {
     throw new Error(`invalid allowed origin at index ${errors[0].index}: ${errors[0].message}`);
   }
   const exact = new Set<string>();
-  // scheme -> port -> [".suffix"]; endsWith over a few rules beats hashing every parent domain.
+  // scheme -> port -> ["suffix"]; endsWith over a few rules beats hashing every parent domain.
   const wildcards: Record<Scheme, Map<string, string[]>> = { http: new Map(), https: new Map() };
-  for (const origin of origins) {
-    if (!origin.includes('*')) exact.add(origin);
+  for (const entry of entries) {
+    if (entry.kind === 'exact') exact.add(entry.value);
     else {
-      // Read the rule back with the request parser itself: "*.a.com" is read as "https://x.a.com".
-      const w = parseRequestOrigin(
-        origin.startsWith('*') ? `https://x${origin.slice(1)}` : origin.replace('*', 'x'),
-      );
-      if (w === null) throw new Error(`invalid allowed origin "${origin}"`); // unreachable
-      const byPort = wildcards[w.scheme];
-      byPort.set(w.port, [...(byPort.get(w.port) ?? []), w.host.slice(1)]);
+      const byPort = wildcards[entry.scheme];
+      byPort.set(entry.port, [...(byPort.get(entry.port) ?? []), entry.suffix]);
     }
   }
   return Object.freeze({
@@ -239,14 +247,13 @@ export function compileOriginPolicy(normalized: readonly string[]): OriginPolicy
         return false;
       }
       if (exact.has(requestOrigin)) return true; // browsers already send the canonical form
-      const p = parseRequestOrigin(requestOrigin);
+      const p = readRequestOrigin(requestOrigin);
       if (p === null) return false;
       if (exact.has(p.origin)) return true;
       const suffixes = wildcards[p.scheme].get(p.port);
-      if (suffixes === undefined) return false;
-      // parseRequestOrigin refuses empty labels, so a match has a real label before ".suffix";
-      // the apex never matches. IPs cannot match: no stored suffix ends numeric or is bracketed.
-      for (const suffix of suffixes) if (p.host.endsWith(suffix)) return true;
+      if (suffixes === undefined || p.hostKind !== 'domain') return false;
+      // The apex never matches: isBelow wants at least one label before the suffix.
+      for (const suffix of suffixes) if (isBelow(p.host, suffix)) return true;
       return false;
     },
   });
