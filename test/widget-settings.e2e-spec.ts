@@ -311,6 +311,24 @@ describeEachDatabase('widget security settings', (ctx) => {
     ]);
   });
 
+  it('fails closed on a list saved before a wildcard was refused, until it is saved again', async () => {
+    // As a list saved by the code before the Public Suffix List check would be stored.
+    await dataSource().query(`UPDATE projects SET allowed_origins = $1 WHERE id = $2`, [
+      ['*.amazonaws.com'],
+      team.project.id,
+    ]);
+    const config = () =>
+      ctx()
+        .http()
+        .get(widgetUrl(team.project.id, '/config'))
+        .set('Origin', 'https://bucket.s3.amazonaws.com');
+    const refused = await config();
+    expect([refused.status, refused.body.code]).toEqual([503, 'service_unavailable']);
+    expect((await patch({ allowedOrigins: ['*.myapp.com'] })).status).toBe(200);
+    const after = await config();
+    expect([after.status, after.body.code]).toEqual([403, 'origin_not_allowed']);
+  });
+
   it('accepts 100 origins and refuses 101', async () => {
     const origins = (n: number) =>
       Array.from({ length: n }, (_, i) => `https://site${i}.example.com`);
