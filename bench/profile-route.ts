@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     RATE_LIMIT_WIDGET_PER_MINUTE: '10000000',
+    RATE_LIMIT_WIDGET_ANY_PER_MINUTE: '100000000',
   });
   try {
     const [project] = await server.call('createProjects', {

@@ -353,6 +353,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
       RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
       RATE_LIMIT_WIDGET_PER_MINUTE: '10000000',
+      RATE_LIMIT_WIDGET_ANY_PER_MINUTE: '100000000',
     });
     try {
       if (SECTIONS.includes('http')) {

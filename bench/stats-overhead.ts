@@ -155,6 +155,7 @@ async function serve(): Promise<void> {
     LOG_LEVEL: 'info',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     RATE_LIMIT_WIDGET_PER_MINUTE: '10000000',
+    RATE_LIMIT_WIDGET_ANY_PER_MINUTE: '100000000',
   });
   const app = await createApp(config, { logDestination: { write: () => undefined } });
   await app.listen(0, '127.0.0.1');

@@ -16,6 +16,7 @@ export function serverEnv(databaseUrl: string, schema: string): Record<string, s
     SECRETS_MASTER_KEY: randomBytes(32).toString('hex'),
     RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
     RATE_LIMIT_WIDGET_PER_MINUTE: '10000000',
+    RATE_LIMIT_WIDGET_ANY_PER_MINUTE: '100000000',
   };
 }
 

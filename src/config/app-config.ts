@@ -26,6 +26,8 @@ export class AppConfig {
   readonly signupEnabled!: boolean;
   readonly rateLimitAuthPerMinute!: number;
   readonly rateLimitWidgetPerMinute!: number;
+  /** Widget requests and preflights per client address, whatever the project. */
+  readonly rateLimitWidgetAnyPerMinute!: number;
   readonly logLevel!: string;
   /** Run pending migrations at start-up (under an advisory lock). */
   readonly migrateOnStart!: boolean;

@@ -26,7 +26,8 @@ export class WidgetPreflightController {
       'with Access-Control-Allow-Origin echoing the origin, Vary: Origin, Allow-Methods, ' +
       'Allow-Headers (Authorization, Content-Type) and Max-Age. Unknown project: 404 ' +
       'project_not_found; blocked origin: 403 origin_not_allowed; neither carries an ' +
-      'allowing header. Preflights count toward the widget rate limit (429 rate_limited).',
+      'allowing header. Preflights count toward the widget rate limits (429 rate_limited): ' +
+      'RATE_LIMIT_WIDGET_ANY_PER_MINUTE per address before any lookup, then the per-project one.',
   })
   @ApiNoContentResponse({ description: 'The origin may call the widget API of this project.' })
   async preflight(
@@ -34,13 +35,14 @@ export class WidgetPreflightController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const decision = await this.access.preflight({ projectId, origin: request.headers.origin });
-    // Counted like the guarded routes: every preflight of a known project. A refused preflight
-    // never allows the request, whatever it carries: only Vary.
-    if (decision.allowed || decision.projectId !== null) {
-      setWidgetHeaders(reply, { Vary: 'Origin' });
-      await this.limiter.hit(request, projectId.toLowerCase());
-    }
+    // Counted like the guarded routes: every preflight before any lookup, then per known
+    // project. A refused preflight never allows the request, whatever it carries: only Vary.
+    setWidgetHeaders(reply, { Vary: 'Origin' });
+    await this.limiter.admit(request);
+    const decision = await this.access.preflight(
+      { projectId, origin: request.headers.origin },
+      (id) => this.limiter.hit(request, id),
+    );
     setWidgetHeaders(reply, decision.headers);
     if (!decision.allowed) throw new WidgetAccessException(decision);
     await reply.status(204).send();

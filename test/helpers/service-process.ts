@@ -23,6 +23,7 @@ export function serviceEnv(
     LOG_LEVEL: 'warn',
     RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
     RATE_LIMIT_WIDGET_PER_MINUTE: '10000000',
+    RATE_LIMIT_WIDGET_ANY_PER_MINUTE: '100000000',
     ...extra,
   };
 }

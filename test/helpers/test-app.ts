@@ -24,6 +24,7 @@ export function testConfig(db: TestDatabase, overrides: ConfigOverrides = {}): A
     LOG_LEVEL: 'info',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     RATE_LIMIT_WIDGET_PER_MINUTE: '1000000',
+    RATE_LIMIT_WIDGET_ANY_PER_MINUTE: '100000000',
   };
   if (db.databaseUrl) {
     env.DATABASE_URL = db.databaseUrl;

@@ -1,7 +1,7 @@
 // The core door of @hissuno/widget-guard: framework-free rules, cache, token verifier and
 // origin parser. Adapters: `@hissuno/widget-guard/nest`, `@hissuno/widget-guard/fastify`.
 export { WidgetAccessService } from './core/widget-access.service';
-export type { WidgetPreflightDecision } from './core/widget-access.service';
+export type { ProjectCounter, WidgetPreflightDecision } from './core/widget-access.service';
 export { WidgetRateLimiter } from './core/widget-rate-limiter';
 export {
   NoopWidgetAccessObserver,

@@ -44,3 +44,15 @@ export const WIDGET_RATE_LIMIT: RateLimitRule = {
   },
   message: 'Too many widget requests from your address for this project',
 };
+
+/**
+ * API.md §7: RATE_LIMIT_WIDGET_ANY_PER_MINUTE widget requests and preflights per client
+ * address, whatever the project, counted before the project is looked up: a flood of random
+ * ids is refused without a database query each.
+ */
+export const WIDGET_ANY_RATE_LIMIT: RateLimitRule = {
+  name: 'widget-any',
+  points: (config) => config.rateLimitWidgetAnyPerMinute,
+  windowSeconds: 60,
+  message: 'Too many widget requests from your address',
+};

@@ -363,4 +363,45 @@ describe(WidgetAccessService.name, () => {
       );
     });
   });
+
+  describe('the per-project count (the rate limit hook)', () => {
+    const UNKNOWN = '33333333-3333-4333-8333-333333333333';
+    const counting = (refuse = false) => {
+      const counted: string[] = [];
+      const hook = async (projectId: string) => {
+        counted.push(projectId);
+        if (refuse) throw new Error('429');
+      };
+      return { counted, hook };
+    };
+    const verifierOf = async (projectId: string) => {
+      const cache = new SecurityCache(source);
+      service = new WidgetAccessService(source, cache, DEFAULT_WIDGET_CORS);
+      return jest.spyOn((await cache.get(projectId))!.verifier, 'verify');
+    };
+
+    it('runs once the project is known and before any token work: a refusal costs no HMAC', async () => {
+      const verify = await verifierOf(LOCKED);
+      const { counted, hook } = counting(true);
+      const input = { projectId: LOCKED, origin: APP, authorization: bearer(node()), nowMs: NOW };
+      await expect(service.decide(input, hook)).rejects.toThrow('429');
+      expect(counted).toEqual([LOCKED]);
+      expect(verify).not.toHaveBeenCalled();
+
+      const allowed = counting();
+      expect((await service.decide(input, allowed.hook)).allowed).toBe(true);
+      expect(allowed.counted).toEqual([LOCKED]);
+      expect(verify).toHaveBeenCalledTimes(1);
+    });
+
+    it('counts refused origins and preflights of known projects, never unknown ids', async () => {
+      const { counted, hook } = counting();
+      await service.decide({ projectId: LOCKED, origin: 'https://evil.test' }, hook);
+      await service.preflight({ projectId: LOCKED, origin: 'https://evil.test' }, hook);
+      await service.decide({ projectId: UNKNOWN, origin: APP }, hook);
+      await service.preflight({ projectId: UNKNOWN, origin: APP }, hook);
+      await service.decide({ projectId: 'not-a-uuid', origin: APP }, hook);
+      expect(counted).toEqual([LOCKED, LOCKED]);
+    });
+  });
 });

@@ -22,6 +22,9 @@ import {
 import { DEFAULT_WIDGET_CORS, type WidgetCorsOptions } from './widget-cors';
 import { WidgetSecurityStateSource } from './widget-security-state';
 
+/** Counts a request of a known project (canonical id); may throw the app's refusal (429). */
+export type ProjectCounter = (projectId: string) => Promise<void>;
+
 export type WidgetPreflightDecision =
   { allowed: true; headers: Record<string, string> } | WidgetDenied;
 
@@ -46,10 +49,16 @@ export class WidgetAccessService {
     this.cache.stop();
   }
 
-  /** Project → origin → token. Never throws; a store failure is a 503 decision. */
-  async decide(input: WidgetAccessInput): Promise<WidgetDecision> {
+  /**
+   * Project → `counted` → origin → token. A store failure is a 503 decision. `counted` (the
+   * guard's per-project rate limit) runs once the project is known and before the origin and
+   * token checks, so a refused request costs no HMAC; what it throws is thrown from here.
+   */
+  async decide(input: WidgetAccessInput, counted?: ProjectCounter): Promise<WidgetDecision> {
     const found = await this.lookup(input);
-    return 'allowed' in found ? found : decideWith(found.entry, input);
+    if ('allowed' in found) return found;
+    if (counted && found.entry !== null) await counted(found.entry.projectId);
+    return decideWith(found.entry, input);
   }
 
   /**
@@ -83,11 +92,13 @@ export class WidgetAccessService {
    */
   async preflight(
     input: Omit<WidgetAccessInput, 'authorization'>,
+    counted?: ProjectCounter,
   ): Promise<WidgetPreflightDecision> {
     const found = await this.lookup(input);
     if ('allowed' in found) return found;
     const origin = typeof input.origin === 'string' && input.origin !== '' ? input.origin : null;
     if (found.entry === null) return projectNotFound(origin);
+    if (counted) await counted(found.entry.projectId);
     const refused = checkOrigin(found.entry, origin);
     if (refused) return { ...refused, headers: { Vary: 'Origin' } };
     return {

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { setWidgetHeaders } from '../fastify/widget-headers';
-import { corsHeaders } from '../core/widget-access.decision';
+import { corsHeaders, type WidgetDecision } from '../core/widget-access.decision';
 import { WidgetAccessException } from './widget-access.exception';
 import { WidgetAccessService } from '../core/widget-access.service';
 import { attachWidgetCaller } from '../core/widget-caller';
@@ -10,8 +10,9 @@ import { WidgetAccessObserver } from '../core/widget-security-state';
 
 /**
  * The widget guard (API.md §6), in this order:
+ *   0. the optional rate limit of every request, before any lookup (429);
  *   1. project — unknown, deleted or malformed `:projectId` → 404 project_not_found;
- *      then the optional rate limit (429), for known projects only;
+ *      then the optional per-project rate limit (429), before any token work;
  *   2. origin  — a non-empty allow-list must match `Origin` → 403 origin_not_allowed;
  *   3. token   — `Authorization: Bearer <jwt>`: required when the project says so (401
  *      token_required), verified whenever sent (401 token_*).
@@ -41,21 +42,20 @@ export class WidgetAccessGuard implements CanActivate {
       throw new Error('@WidgetEndpoint() needs a route with a :projectId parameter.');
     }
     const { origin, authorization } = request.headers;
-    // The body (parsed by now) is passed only to be looked into for leaked secret keys.
-    const decision = await this.access.decide({
-      projectId,
-      origin,
-      authorization,
-      body: request.body,
-    });
-    if (this.limiter && decision.projectId !== null) {
-      try {
-        await this.limiter.hit(request, decision.projectId);
-      } catch (refusal) {
-        // Readable by the widget, like the 403: the same CORS headers, no token details.
-        setWidgetHeaders(reply, corsHeaders(decision.origin));
-        throw refusal;
-      }
+    const limiter = this.limiter;
+    let decision: WidgetDecision;
+    try {
+      // Counted before any lookup (random ids included), then per project before the checks.
+      await limiter?.admit(request);
+      // The body (parsed by now) is passed only to be looked into for leaked secret keys.
+      decision = await this.access.decide(
+        { projectId, origin, authorization, body: request.body },
+        limiter && ((id) => limiter.hit(request, id)),
+      );
+    } catch (refusal) {
+      // A rate-limit refusal is readable by the widget, like the 403: CORS headers, nothing else.
+      setWidgetHeaders(reply, corsHeaders(typeof origin === 'string' && origin ? origin : null));
+      throw refusal;
     }
     setWidgetHeaders(reply, decision.headers);
     try {

@@ -64,8 +64,9 @@ export function WidgetEndpoint(): MethodDecorator & ClassDecorator {
     }),
     ApiTooManyRequestsResponse({
       description:
-        'rate_limited: over the widget rate limit of the client address and project ' +
-        '(Retry-After), when the app binds one; readable cross-origin like the 403.',
+        'rate_limited: over a widget rate limit (Retry-After), when the app binds one: of the ' +
+        'client address for every request, unknown ids included, then of the address and ' +
+        'project; readable cross-origin like the 403.',
     }),
   );
 }
