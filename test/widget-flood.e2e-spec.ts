@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { createProject, signUp } from './helpers/accounts';
 import { send, type Reply } from './helpers/hostile';
+import { sqlDuring } from './helpers/sql-spy';
 import { describeEachDatabase, type TestApp } from './helpers/test-app';
 import { widgetUrl } from './helpers/widget-client';
 
@@ -20,25 +20,11 @@ const randomId = (app: TestApp, address: string, preflight = false): Promise<Rep
     remoteAddress: address,
   });
 
-/** Every SQL text the app sends while `body` runs. */
+/** The SQL the app sends while `body` runs, less the background work. */
 async function queriesDuring(body: () => Promise<void>): Promise<string[]> {
-  const queries: string[] = [];
-  const original = Client.prototype.query;
-  const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (
-    this: Client,
-    ...args: unknown[]
-  ) {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-    queries.push(String(text));
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as never);
-  try {
-    await body();
-  } finally {
-    spy.mockRestore();
-  }
-  // The background re-check of cached projects (once a second) and the statistics flush
-  // (every 5 s) are no request's queries.
+  const queries = await sqlDuring(body);
+  // The background re-check of cached projects and the statistics flush (every 5 s) are no
+  // request's queries.
   return queries.filter((q) => !/security_version AS version|widget_guard_stats/.test(q));
 }
 
