@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { SecretKeysModule } from '../secret-keys/secret-keys.module';
-import { WidgetSecurityStateModule } from '../widget-security/widget-security.module';
+import {
+  WidgetSecurityModule,
+  WidgetSecurityStateModule,
+} from '../widget-security/widget-security.module';
+import { GatewayAuthorizer } from './gateway-authorizer';
 import { ChangeFeed } from './change-feed';
 import { InternalListener } from './internal-server.provider';
 
@@ -9,7 +13,7 @@ import { InternalListener } from './internal-server.provider';
  * (INTERNAL_PORT). Nothing here is mounted on the public app.
  */
 @Module({
-  imports: [SecretKeysModule, WidgetSecurityStateModule],
-  providers: [InternalListener, ChangeFeed],
+  imports: [SecretKeysModule, WidgetSecurityStateModule, WidgetSecurityModule],
+  providers: [InternalListener, ChangeFeed, GatewayAuthorizer],
 })
 export class InternalApiModule {}

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { AppConfig } from '../config';
 import { MetricsService } from '../metrics/metrics.service';
 import { SecurityStateService } from '../secret-keys/security-state.service';
+import { registerAuthorizeRoutes } from './authorize.routes';
 import { ChangeFeed } from './change-feed';
+import { GatewayAuthorizer } from './gateway-authorizer';
 import { registerChangesRoute } from './changes.routes';
 import { createInternalServer } from './internal-server';
 import { ServiceTokens } from './service-tokens';
@@ -27,6 +29,7 @@ export class InternalListener implements OnApplicationBootstrap, OnModuleDestroy
     private readonly metrics: MetricsService,
     private readonly states: SecurityStateService,
     private readonly feed: ChangeFeed,
+    private readonly authorizer: GatewayAuthorizer,
   ) {}
 
   /** Where the listener is bound (`port` is the real one when INTERNAL_PORT=0), else null. */
@@ -46,6 +49,7 @@ export class InternalListener implements OnApplicationBootstrap, OnModuleDestroy
     });
     registerStateRoutes(server, this.states);
     registerChangesRoute(server, this.feed);
+    registerAuthorizeRoutes(server, this.authorizer);
     await server.listen({ port: internalPort, host: internalHost });
     this.server = server;
     const bound = this.address();

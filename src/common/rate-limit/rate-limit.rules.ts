@@ -30,6 +30,11 @@ export const AUTH_RATE_LIMIT: RateLimitRule = {
   message: 'Too many sign-up or login requests from your address',
 };
 
+/** The widget limit's counter of a client address key and a project (the gateway path too). */
+export function widgetRateLimitKey(addressKey: string, projectId: string): string {
+  return `${addressKey}|${projectId.toLowerCase()}`;
+}
+
 /**
  * API.md §1: RATE_LIMIT_WIDGET_PER_MINUTE requests per client address and
  * project on the widget routes (`:projectId` is taken from the route).
@@ -40,7 +45,7 @@ export const WIDGET_RATE_LIMIT: RateLimitRule = {
   windowSeconds: 60,
   key: (request) => {
     const projectId = (request.params as Record<string, string | undefined>).projectId ?? '';
-    return `${clientAddress(request)}|${projectId.toLowerCase()}`;
+    return widgetRateLimitKey(clientAddress(request), projectId);
   },
   message: 'Too many widget requests from your address for this project',
 };
