@@ -362,6 +362,20 @@ describeEachDatabase(
       });
       expect((await ask('198.51.100.8')).status).toBe(200);
     });
+
+    it('counts every request per address before any lookup: a flood of unknown ids gets 429', async () => {
+      const ask = () =>
+        internalHttp(ctx())
+          .get(AUTHORIZE)
+          .set({
+            ...withToken,
+            'X-Original-URI': widgetUrl(randomUUID(), '/config'),
+            'X-Forwarded-For': '203.0.113.50',
+          });
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await ask()).status);
+      expect(statuses).toEqual([404, 404, 404, 404, 404, 404, 429, 429]);
+    });
   },
-  { ...INTERNAL_LISTENER, rateLimitWidgetPerMinute: 3 },
+  { ...INTERNAL_LISTENER, rateLimitWidgetPerMinute: 3, rateLimitWidgetAnyPerMinute: 6 },
 );

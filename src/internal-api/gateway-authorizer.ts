@@ -2,13 +2,17 @@ import {
   corsHeaders,
   WidgetAccessObserver,
   WidgetAccessService,
+  type ProjectCounter,
   type WidgetAllowed,
+  type WidgetDecision,
+  type WidgetPreflightDecision,
 } from '@hissuno/widget-guard';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import {
   addressKey,
   RateLimitService,
+  WIDGET_ANY_RATE_LIMIT,
   WIDGET_RATE_LIMIT,
   widgetRateLimitKey,
 } from '../common/rate-limit';
@@ -47,11 +51,13 @@ export function identityHeaders(decision: WidgetAllowed): Record<string, string>
 }
 
 /**
- * The gateway decision (API.md §10): the widget guard's own, in the guard's own order —
- * decide, then the widget rate limit for a known project (client address: the last
- * X-Forwarded-For hop), then the observer (metrics, statistics, leaked-key recording) — so a
- * request through nginx, Envoy or Traefik is judged, counted and answered exactly like a
- * request to the widget API. A preflight (OPTIONS) is judged as §6 CORS says.
+ * The gateway decision (API.md §10): the widget guard's own, in the guard's own order — the
+ * per-address limit of every widget request (RATE_LIMIT_WIDGET_ANY_PER_MINUTE, before any
+ * lookup), the project, its per-project limit (before the origin and token checks), the
+ * checks, then the observer (metrics, statistics, leaked-key recording) — so that a request
+ * through nginx, Envoy or Traefik is judged, counted and answered exactly like a request to the
+ * widget API. The client address is the last X-Forwarded-For hop. A preflight (OPTIONS) is
+ * judged as §6 CORS says.
  */
 @Injectable()
 export class GatewayAuthorizer {
@@ -65,14 +71,21 @@ export class GatewayAuthorizer {
 
   async authorize(request: GatewayRequest): Promise<GatewayAnswer> {
     if (request.method === 'OPTIONS') return this.preflight(request);
-    const decision = await this.access.decide({
-      projectId: request.projectId,
-      origin: request.origin,
-      authorization: request.authorization,
-    });
-    if (decision.projectId !== null) {
-      const limited = await this.limit(request, decision.projectId, corsHeaders(decision.origin));
-      if (limited) return limited;
+    const origin = request.origin ? request.origin : null;
+    let decision: WidgetDecision;
+    try {
+      await this.admit(request);
+      decision = await this.access.decide(
+        {
+          projectId: request.projectId,
+          origin: request.origin,
+          authorization: request.authorization,
+        },
+        this.perProject(request),
+      );
+    } catch (refusal) {
+      // Readable by the widget, like the 403: CORS headers, nothing else.
+      return refused(refusal, corsHeaders(origin));
     }
     try {
       this.observer.decided({
@@ -96,15 +109,16 @@ export class GatewayAuthorizer {
   }
 
   private async preflight(request: GatewayRequest): Promise<GatewayAnswer> {
-    const decision = await this.access.preflight({
-      projectId: request.projectId,
-      origin: request.origin,
-    });
-    // Counted like the widget API's preflights: every one of a known project.
-    const known = decision.allowed ? request.projectId : decision.projectId;
-    if (decision.allowed || decision.projectId !== null) {
-      const limited = await this.limit(request, known!, { Vary: 'Origin' });
-      if (limited) return limited;
+    let decision: WidgetPreflightDecision;
+    try {
+      await this.admit(request);
+      decision = await this.access.preflight(
+        { projectId: request.projectId, origin: request.origin },
+        this.perProject(request),
+      );
+    } catch (refusal) {
+      // A refused preflight never allows the request: no CORS header but Vary.
+      return refused(refusal, { Vary: 'Origin' });
     }
     if (!decision.allowed) {
       const error = new AppError(decision.status, decision.code, decision.message);
@@ -113,23 +127,19 @@ export class GatewayAuthorizer {
     return { status: 204, headers: decision.headers, error: null };
   }
 
-  /** null when under the limit; else the 429, readable cross-origin like the widget API's. */
-  private async limit(
-    request: GatewayRequest,
-    projectId: string,
-    headers: Record<string, string>,
-  ): Promise<GatewayAnswer | null> {
-    const key = widgetRateLimitKey(addressKey(request.clientAddress), projectId);
-    try {
-      await this.rateLimits.consume(WIDGET_RATE_LIMIT, key);
-      return null;
-    } catch (refusal) {
-      if (!(refusal instanceof AppError)) throw refusal;
-      return {
-        status: refusal.status,
-        headers: { ...headers, ...refusal.headers },
-        error: refusal,
-      };
-    }
+  private admit(request: GatewayRequest): Promise<void> {
+    return this.rateLimits.consume(WIDGET_ANY_RATE_LIMIT, addressKey(request.clientAddress));
   }
+
+  private perProject(request: GatewayRequest): ProjectCounter {
+    const address = addressKey(request.clientAddress);
+    return (projectId) =>
+      this.rateLimits.consume(WIDGET_RATE_LIMIT, widgetRateLimitKey(address, projectId));
+  }
+}
+
+/** A rate-limit refusal (429 with Retry-After) as an answer; anything else is rethrown. */
+function refused(refusal: unknown, headers: Record<string, string>): GatewayAnswer {
+  if (!(refusal instanceof AppError)) throw refusal;
+  return { status: refusal.status, headers: { ...headers, ...refusal.headers }, error: refusal };
 }
