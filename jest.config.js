@@ -33,7 +33,7 @@ module.exports = {
   // The workspace package is tested from its sources, as the app imports it (by name).
   moduleNameMapper: {
     '^@hissuno/widget-guard$': '<rootDir>/packages/widget-guard/src/index.ts',
-    '^@hissuno/widget-guard/(nest|fastify)$': '<rootDir>/packages/widget-guard/src/$1/index.ts',
+    '^@hissuno/widget-guard/(nest|fastify|express)$': '<rootDir>/packages/widget-guard/src/$1/index.ts',
   },
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest'] },

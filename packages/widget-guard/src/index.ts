@@ -1,6 +1,10 @@
 // The core door of @hissuno/widget-guard: framework-free rules, cache, token verifier and
 // origin parser. Adapters: `@hissuno/widget-guard/nest`, `@hissuno/widget-guard/fastify`.
 export { WidgetAccessService } from './core/widget-access.service';
+export { createWidgetAccess } from './core/create-widget-access';
+export type { WidgetAccessOptions } from './core/create-widget-access';
+export { denialBody, mergeVary, reportDecision } from './core/widget-http';
+export type { WidgetDenialBody } from './core/widget-http';
 export type { ProjectCounter, WidgetPreflightDecision } from './core/widget-access.service';
 export { WidgetRateLimiter } from './core/widget-rate-limiter';
 export {

@@ -132,7 +132,8 @@ export function projectNotFound(origin: string | null): WidgetDenied {
     'project_not_found',
     'No widget project has this id; check the projectId your page passes to the widget.',
     'project',
-    { projectId: null, origin },
+    // No CORS header (an unknown id learns nothing), but caches must still key on Origin.
+    { projectId: null, origin, headers: { Vary: 'Origin' } },
   );
 }
 

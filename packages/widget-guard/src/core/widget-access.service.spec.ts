@@ -301,7 +301,7 @@ describe(WidgetAccessService.name, () => {
       const unknown = '33333333-3333-4333-8333-333333333333';
       const decision = denied(await decide('Bearer junk', 'https://evil.test', unknown));
       expect(decision).toMatchObject({ status: 404, code: 'project_not_found', check: 'project' });
-      expect(decision.headers).toEqual({});
+      expect(decision.headers).toEqual({ Vary: 'Origin' }); // no CORS header: nothing to read
     });
 
     it('answers 404 for a malformed id without asking the source', async () => {

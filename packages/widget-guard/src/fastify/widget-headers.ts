@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { mergeVary } from '../core/widget-http';
 
 /** Sets a decision's headers on the reply; `Vary` is merged with what is already there. */
 export function setWidgetHeaders(reply: FastifyReply, headers: Record<string, string>): void {
@@ -8,15 +9,7 @@ export function setWidgetHeaders(reply: FastifyReply, headers: Record<string, st
       continue;
     }
     const existing = reply.getHeader('vary');
-    if (existing === undefined || existing === '') {
-      reply.header('Vary', value); // the usual case: nothing to merge with
-      continue;
-    }
-    const present = String(existing)
-      .split(',')
-      .map((v) => v.trim().toLowerCase());
-    if (!present.includes(value.toLowerCase()) && !present.includes('*')) {
-      reply.header('Vary', `${String(existing)}, ${value}`);
-    }
+    const merged = mergeVary(existing === undefined ? undefined : String(existing), value);
+    if (merged !== undefined) reply.header('Vary', merged);
   }
 }
