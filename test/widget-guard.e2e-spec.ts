@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { bearer, createProject, signUp, type Account } from './helpers/accounts';
+import { sqlDuring } from './helpers/sql-spy';
 import { describeEachDatabase } from './helpers/test-app';
 import {
   b64,
@@ -347,19 +347,8 @@ describeEachDatabase('widget guard over HTTP', (ctx) => {
     const token = mintToken(key, { userId: 'u-hot' });
     await call(projectId, withToken(token)); // warm both entries
     await call(open.id);
-    const queries: string[] = [];
-    const original = Client.prototype.query;
-    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (
-      this: Client,
-      ...args: unknown[]
-    ) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-      queries.push(String(text));
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as never);
     let requests = 0;
-    let steady: string[];
-    try {
+    const steady = await sqlDuring(async () => {
       for (let i = 0; i < 50; i++) {
         const results = await Promise.all([
           call(projectId, withToken(token)),
@@ -370,13 +359,12 @@ describeEachDatabase('widget guard over HTTP', (ctx) => {
         requests += results.length;
         expect(results.map((r) => r.status)).toEqual([200, 200, 403, 401]);
       }
-      steady = [...queries];
-      // The spy does see this app's queries: a project not cached yet costs one load.
+    });
+    // The spy does see this app's queries: a project not cached yet costs one load.
+    const cold = await sqlDuring(async () => {
       expect((await call(randomUUID())).status).toBe(404);
-      expect(queries.filter((q) => /FROM projects p/.test(q))).toHaveLength(1);
-    } finally {
-      spy.mockRestore();
-    }
+    });
+    expect(cold.filter((q) => /FROM projects p/.test(q))).toHaveLength(1);
     // Background work is not a request's: the re-check (what changed since its cursor, 4 a
     // second) and the statistics flush (every few seconds; it can land in this window).
     const background = /security_version AS version|widget_guard_stats/;
