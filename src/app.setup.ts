@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { API_KEY_SECURITY } from './api-keys/api-key-principal';
 import { AppModule } from './app.module';
 import { sendError, toAppError } from './common/api-exception.filter';
 import { createLogger, NestPinoLogger } from './common/logging';
@@ -162,6 +163,17 @@ export async function createApp(
       )
       .setVersion('1')
       .addBearerAuth()
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'hsk_…',
+          description:
+            "A project API key (`Authorization: Bearer hsk_…`): accepted on the key's own " +
+            'project routes that list this scheme, with the rights of its role.',
+        },
+        API_KEY_SECURITY,
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });

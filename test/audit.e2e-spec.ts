@@ -29,7 +29,12 @@ describeEachDatabase('audit log', (ctx) => {
     const team = await busyTeam();
     const res = await http().get(log(team)).set(bearer(team.owner.accessToken)).expect(200);
     expect(res.body.nextCursor).toBeNull();
-    const actor = { userId: team.owner.user.id, email: team.owner.user.email };
+    const actor = {
+      userId: team.owner.user.id,
+      email: team.owner.user.email,
+      apiKeyId: null,
+      apiKeyName: null,
+    };
     const entry = (action: string, details: object) => ({
       id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO),

@@ -18,7 +18,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const FOREIGN = `sk_live_${'Zq9'.repeat(14)}x`;
 
 interface Exposure {
-  actor: { userId: string | null; email: string | null };
+  actor: { userId: string | null; email: string | null; apiKeyId: null; apiKeyName: null };
   details: Record<string, unknown>;
 }
 
@@ -100,7 +100,10 @@ describeEachDatabase('leaked secret keys', (ctx) => {
     expect(Date.parse(after.keyExposedAt)).toBeGreaterThanOrEqual(started - 1000);
     expect(await version(id)).toBe(versionBefore + 1);
     expect(await exposuresOf(ctx(), owner, id)).toEqual([
-      { actor: { userId: null, email: null }, details: { keyEpoch: 1 } },
+      {
+        actor: { userId: null, email: null, apiKeyId: null, apiKeyName: null },
+        details: { keyEpoch: 1 },
+      },
     ]);
 
     // Later exposures keep the first time and write nothing more.
@@ -128,7 +131,10 @@ describeEachDatabase('leaked secret keys', (ctx) => {
     await settled();
     expect((await settings(id)).keyExposedAt).toMatch(ISO);
     expect(await exposuresOf(ctx(), owner, id)).toEqual([
-      { actor: { userId: null, email: null }, details: { keyEpoch: 1 } },
+      {
+        actor: { userId: null, email: null, apiKeyId: null, apiKeyName: null },
+        details: { keyEpoch: 1 },
+      },
     ]);
   });
 
@@ -206,8 +212,14 @@ describeEachDatabase('leaked secret keys', (ctx) => {
     await settled();
     expect((await settings(id)).keyExposedAt).toMatch(ISO);
     expect(await exposuresOf(ctx(), owner, id)).toEqual([
-      { actor: { userId: null, email: null }, details: { keyEpoch: 2 } },
-      { actor: { userId: null, email: null }, details: { keyEpoch: 1 } },
+      {
+        actor: { userId: null, email: null, apiKeyId: null, apiKeyName: null },
+        details: { keyEpoch: 2 },
+      },
+      {
+        actor: { userId: null, email: null, apiKeyId: null, apiKeyName: null },
+        details: { keyEpoch: 1 },
+      },
     ]);
   });
 

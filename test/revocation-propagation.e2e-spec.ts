@@ -1,4 +1,6 @@
-import { bearer, signUp, TEST_PASSWORD } from './helpers/accounts';
+import { bearer, createProject, signUp, TEST_PASSWORD } from './helpers/accounts';
+import { createApiKey, revokeApiKey } from './helpers/api-keys';
+import { ProjectSecurityListener } from '../src/widget-security/project-security-listener';
 import { startTestApp, type TestApp } from './helpers/test-app';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database';
 
@@ -85,5 +87,34 @@ if (!url) {
     const elapsed = await within(BOUND_MS, async () => (await me(b, account.accessToken)) === 401);
     console.log(`password change on A → old token refused on B: ${elapsed.toFixed(1)} ms`);
     expect(await me(b, changed.body.accessToken)).toBe(200);
+  });
+  it('makes B refuse an API key revoked on A within 1 second (B had it cached)', async () => {
+    const owner = await signUp(a.http());
+    const { id } = await createProject(a.http(), owner.accessToken);
+    const project = async (app: TestApp, key: string) =>
+      (await app.http().get(`/api/v1/projects/${id}`).set(bearer(key))).status;
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const key = await createApiKey(a.http(), owner.accessToken, id, { name: `k${i}` });
+      expect(await project(b, key.key)).toBe(200); // B validated and cached it
+      expect(await project(b, key.key)).toBe(200);
+      await revokeApiKey(a.http(), owner.accessToken, id, key.id);
+      times.push(await within(BOUND_MS, async () => (await project(b, key.key)) === 401));
+    }
+    report('API key revoked on A → refused on B', times);
+  });
+
+  it('keeps the 1 s bound for API keys while B hears no notice at all', async () => {
+    const owner = await signUp(a.http());
+    const { id } = await createProject(a.http(), owner.accessToken);
+    const key = await createApiKey(a.http(), owner.accessToken, id);
+    const status = async () =>
+      (await b.http().get(`/api/v1/projects/${id}`).set(bearer(key.key))).status;
+    await b.app.get(ProjectSecurityListener, { strict: false }).onModuleDestroy();
+    expect(await status()).toBe(200);
+    await revokeApiKey(a.http(), owner.accessToken, id, key.id);
+    // Unlistened, a cached key is trusted for 1 s: one interval plus one query.
+    const elapsed = await within(1_500, async () => (await status()) === 401);
+    console.log(`without NOTIFY: API key revocation seen on B in ${elapsed.toFixed(1)} ms`);
   });
 });

@@ -1,3 +1,4 @@
+import { auditActor } from '../src/audit/audit.service';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
@@ -32,7 +33,8 @@ async function seedProject(app: TestApp): Promise<string> {
 }
 
 function owner(projectId: string): ProjectMembership {
-  return { projectId, role: 'owner', user: { id: randomUUID(), email: 'owner@example.com' } };
+  const user = { id: randomUUID(), email: 'owner@example.com' };
+  return { projectId, role: 'owner', user, actor: auditActor(user) };
 }
 
 describeEachDatabase('security state port', (ctx, kind) => {

@@ -2,8 +2,13 @@ import { Controller, Get, RequestMethod, SetMetadata } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { IS_PUBLIC, Public, WIDGET_ROUTE } from '../src/auth/public.decorator';
-import { ProjectAccess, projectAccessRoleOf } from '../src/projects/project-access';
+import {
+  ProjectAccess,
+  projectAccessApiKeysOf,
+  projectAccessRoleOf,
+} from '../src/projects/project-access';
 import { WIDGET_ROUTE as WIDGET_ACCESS_ROUTE } from '@hissuno/widget-guard/nest';
+import { bearer, createProject, signUp } from './helpers/accounts';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { createTestDatabase } from './helpers/test-database';
 
@@ -15,6 +20,8 @@ import { createTestDatabase } from './helpers/test-database';
  *   widget            carries the widget guard (`'widget:route'` metadata)
  *   dashboard:any     any logged-in dashboard user (the global guard)
  *   dashboard:<role>  `@ProjectAccess(role)`: members with at least <role>
+ *   … + api-key       the project's API keys too (`Bearer hsk_…`, their own project only,
+ *                     with the rights of their role); every other route refuses keys
  */
 const EXPECTED: Record<string, string> = {
   // §7 operations, §7b browser artefacts
@@ -33,27 +40,31 @@ const EXPECTED: Record<string, string> = {
   // §2 projects and members
   'POST /api/v1/projects': 'dashboard:any',
   'GET /api/v1/projects': 'dashboard:any',
-  'GET /api/v1/projects/:projectId': 'dashboard:viewer',
-  'PATCH /api/v1/projects/:projectId': 'dashboard:admin',
+  'GET /api/v1/projects/:projectId': 'dashboard:viewer + api-key',
+  'PATCH /api/v1/projects/:projectId': 'dashboard:admin + api-key',
   'DELETE /api/v1/projects/:projectId': 'dashboard:owner',
-  'GET /api/v1/projects/:projectId/members': 'dashboard:viewer',
+  'GET /api/v1/projects/:projectId/members': 'dashboard:viewer + api-key',
   'POST /api/v1/projects/:projectId/members': 'dashboard:admin',
   'PATCH /api/v1/projects/:projectId/members/:userId': 'dashboard:admin',
   'DELETE /api/v1/projects/:projectId/members/:userId': 'dashboard:admin',
   // §3 widget security settings
-  'GET /api/v1/projects/:projectId/widget/security': 'dashboard:viewer',
-  'PATCH /api/v1/projects/:projectId/widget/security': 'dashboard:admin',
+  'GET /api/v1/projects/:projectId/widget/security': 'dashboard:viewer + api-key',
+  'PATCH /api/v1/projects/:projectId/widget/security': 'dashboard:admin + api-key',
   // §8 diagnostics and safe roll-out
-  'POST /api/v1/projects/:projectId/widget/security/diagnose': 'dashboard:admin',
-  'GET /api/v1/projects/:projectId/widget/security/stats': 'dashboard:viewer',
+  'POST /api/v1/projects/:projectId/widget/security/diagnose': 'dashboard:admin + api-key',
+  'GET /api/v1/projects/:projectId/widget/security/stats': 'dashboard:viewer + api-key',
   // §4 secret key
-  'GET /api/v1/projects/:projectId/widget/secret-key': 'dashboard:admin',
-  'POST /api/v1/projects/:projectId/widget/secret-key/rotate': 'dashboard:admin',
+  'GET /api/v1/projects/:projectId/widget/secret-key': 'dashboard:admin + api-key',
+  'POST /api/v1/projects/:projectId/widget/secret-key/rotate': 'dashboard:admin + api-key',
+  // §9 API keys: managed by users only
+  'POST /api/v1/projects/:projectId/api-keys': 'dashboard:admin',
+  'GET /api/v1/projects/:projectId/api-keys': 'dashboard:admin',
+  'DELETE /api/v1/projects/:projectId/api-keys/:apiKeyId': 'dashboard:admin',
   // §5 audit log and sessions
-  'GET /api/v1/projects/:projectId/audit-log': 'dashboard:admin',
-  'GET /api/v1/projects/:projectId/sessions': 'dashboard:viewer',
-  'GET /api/v1/projects/:projectId/sessions/:sessionId': 'dashboard:viewer',
-  'POST /api/v1/projects/:projectId/sessions/:sessionId/messages': 'dashboard:admin',
+  'GET /api/v1/projects/:projectId/audit-log': 'dashboard:admin + api-key',
+  'GET /api/v1/projects/:projectId/sessions': 'dashboard:viewer + api-key',
+  'GET /api/v1/projects/:projectId/sessions/:sessionId': 'dashboard:viewer + api-key',
+  'POST /api/v1/projects/:projectId/sessions/:sessionId/messages': 'dashboard:admin + api-key',
   // §6 widget API (the widget guard) and its CORS preflight
   'OPTIONS /api/v1/widget/:projectId/*': 'widget',
   'GET /api/v1/widget/:projectId/config': 'widget',
@@ -118,7 +129,10 @@ function accessOf(controller: object, handler: object): string {
   if (marked.length > 1 || (marked.length === 1 && role)) {
     return `conflict: ${[...marked, role && `project role ${role}`].filter(Boolean).join(' + ')}`;
   }
-  return marked[0] ?? `dashboard:${role ?? 'any'}`;
+  if (marked.length === 1) return marked[0];
+  if (!role) return 'dashboard:any';
+  const apiKeys = projectAccessApiKeysOf(handler) ?? projectAccessApiKeysOf(controller);
+  return `dashboard:${role}${apiKeys ? ' + api-key' : ''}`;
 }
 
 describe('route access classification', () => {
@@ -129,6 +143,7 @@ describe('route access classification', () => {
     @Get('b') @WidgetRoute() widget(): void {}
     @Get('c') any(): void {}
     @Get('d') @ProjectAccess('admin') admins(): void {}
+    @Get('g') @ProjectAccess('admin', { apiKeys: false }) usersOnly(): void {}
     @Get('e') @Public() @WidgetRoute() both(): void {}
     @Get('f') @WidgetRoute() @ProjectAccess() confused(): void {}
   }
@@ -142,7 +157,8 @@ describe('route access classification', () => {
   it.each([
     ['widget', 'widget'],
     ['any', 'dashboard:any'],
-    ['admins', 'dashboard:admin'],
+    ['admins', 'dashboard:admin + api-key'],
+    ['usersOnly', 'dashboard:admin'],
     ['both', 'conflict: public + widget'],
     ['confused', 'conflict: widget + project role viewer'],
   ])('classifies %s as %s', (name, access) => {
@@ -194,6 +210,34 @@ describe('route inventory', () => {
         status: 401,
         code: 'unauthorized',
       });
+    }
+  });
+  it('lets an admin API key call exactly the routes marked api-key, on its own project', async () => {
+    const http = app.http();
+    const owner = await signUp(http);
+    const project = await createProject(http, owner.accessToken);
+    const created = await http
+      .post(`/api/v1/projects/${project.id}/api-keys`)
+      .set(bearer(owner.accessToken))
+      .send({ name: 'inventory', role: 'admin' })
+      .expect(201);
+    const dashboard = routes.filter((r) => r.access.startsWith('dashboard:'));
+    for (const { route, access } of dashboard) {
+      const [method, path] = route.split(' ');
+      const url = path
+        .replace(':projectId', project.id)
+        .replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+      const res = await http[method.toLowerCase() as 'get'](url)
+        .set(bearer(created.body.key))
+        .send({});
+      const refused = res.status === 401 || res.status === 403;
+      const expected = access.endsWith('+ api-key')
+        ? 'accepted'
+        : path.includes(':projectId')
+          ? 'refused 403'
+          : 'refused 401';
+      const seen = !refused ? 'accepted' : `refused ${res.status}`;
+      expect({ route, seen }).toEqual({ route, seen: expected });
     }
   });
 });

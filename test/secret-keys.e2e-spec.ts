@@ -104,12 +104,22 @@ describeEachDatabase('secret key', (ctx) => {
     expect(await keyAudit()).toEqual([
       {
         action,
-        actor: { userId: team.owner.user.id, email: team.owner.user.email },
+        actor: {
+          userId: team.owner.user.id,
+          email: team.owner.user.email,
+          apiKeyId: null,
+          apiKeyName: null,
+        },
         details: { keyEpoch: 1 },
       },
       {
         action,
-        actor: { userId: team.admin.user.id, email: team.admin.user.email },
+        actor: {
+          userId: team.admin.user.id,
+          email: team.admin.user.email,
+          apiKeyId: null,
+          apiKeyName: null,
+        },
         details: { keyEpoch: 1 },
       },
     ]);

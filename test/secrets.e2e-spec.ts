@@ -30,7 +30,7 @@ describeEachDatabase('secrets stay secret', (ctx) => {
 
   /** A request whose answer is remembered when it is an error. */
   async function request(
-    method: 'get' | 'post' | 'patch',
+    method: 'get' | 'post' | 'patch' | 'delete',
     url: string,
     options: {
       token?: string;
@@ -210,6 +210,40 @@ describeEachDatabase('secrets stay secret', (ctx) => {
     await request('post', '/api/v1/auth/logout', { token: changed.body.accessToken }); // 401
   });
 
+  it('runs the flows (API keys)', async () => {
+    const project = `/api/v1/projects/${projectId}`;
+    const created = await request('post', `${project}/api-keys`, {
+      token: owner.accessToken,
+      body: { name: 'secrets CI', role: 'admin' },
+    });
+    expect(created.status).toBe(201);
+    const key = remember('API key', created.body.key);
+    // Used well, then in every wrong way: malformed, on the wrong routes, after revocation.
+    expect((await request('get', `${project}/widget/security`, { token: key })).status).toBe(200);
+    await request('get', `${project}/widget/secret-key`, { token: key });
+    await request('get', `${project}/api-keys`, { token: key });
+    await request('get', '/api/v1/auth/me', { token: key });
+    await request('get', '/api/v1/projects', { token: key });
+    await request('get', `${project}`, { token: remember('API key', `${key}x`) });
+    await request('get', `${project}`, { token: remember('API key', key.replace(/.$/, '+')) });
+    await request('patch', `${project}/widget/security`, {
+      token: key,
+      body: { allowedOrigins: [key] },
+    });
+    await request('post', `${project}/api-keys`, {
+      token: owner.accessToken,
+      body: { name: key.repeat(3), role: 'owner' },
+    });
+    expect(
+      (
+        await request('delete', `${project}/api-keys/${created.body.id}`, {
+          token: owner.accessToken,
+        })
+      ).status,
+    ).toBe(204);
+    expect((await request('get', `${project}`, { token: key })).status).toBe(401);
+  });
+
   it('writes no secret to any log line', () => {
     const logs = ctx().logs;
     expect(logs.length).toBeGreaterThan(10);
@@ -228,7 +262,12 @@ describeEachDatabase('secrets stay secret', (ctx) => {
       .set(bearer(owner.accessToken));
     expect(page.status).toBe(200);
     expect(page.body.items.map((e: { action: string }) => e.action)).toEqual(
-      expect.arrayContaining(['widget.secret_key.revealed', 'widget.secret_key.rotated']),
+      expect.arrayContaining([
+        'widget.secret_key.revealed',
+        'widget.secret_key.rotated',
+        'api_key.created',
+        'api_key.revoked',
+      ]),
     );
     expect(leaks([page.text])).toEqual([]);
     const rows = await ctx()
@@ -244,7 +283,7 @@ describeEachDatabase('secrets stay secret', (ctx) => {
         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
     );
     expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['secret_keys', 'users', 'audit_log']),
+      expect.arrayContaining(['secret_keys', 'users', 'audit_log', 'api_keys']),
     );
     const rows: string[] = [];
     for (const { name } of tables) {

@@ -159,7 +159,12 @@ describeEachDatabase('widget security settings', (ctx) => {
 
     expect(await auditOf(team.project.id, 'widget.security.updated')).toEqual([
       {
-        actor: { userId: team.owner.user.id, email: team.owner.user.email },
+        actor: {
+          userId: team.owner.user.id,
+          email: team.owner.user.email,
+          apiKeyId: null,
+          apiKeyName: null,
+        },
         details: {
           before: { requireToken: false, allowedOrigins: [], maxTokenLifetimeSeconds: null },
           after: {
@@ -170,7 +175,12 @@ describeEachDatabase('widget security settings', (ctx) => {
         },
       },
       {
-        actor: { userId: team.owner.user.id, email: team.owner.user.email },
+        actor: {
+          userId: team.owner.user.id,
+          email: team.owner.user.email,
+          apiKeyId: null,
+          apiKeyName: null,
+        },
         details: {
           before: {
             requireToken: true,
@@ -415,7 +425,12 @@ describeEachDatabase('widget security settings', (ctx) => {
     const allowed = await patch({ requireToken: true }, team.admin.accessToken);
     expect(allowed.status).toBe(200);
     const [entry] = await auditOf(team.project.id, 'widget.security.updated');
-    expect(entry.actor).toEqual({ userId: team.admin.user.id, email: team.admin.user.email });
+    expect(entry.actor).toEqual({
+      userId: team.admin.user.id,
+      email: team.admin.user.email,
+      apiKeyId: null,
+      apiKeyName: null,
+    });
   });
 
   it('answers 404 project_not_found to a stranger, an unknown or a malformed id', async () => {

@@ -34,6 +34,14 @@ export class AuditEntry {
   @Column({ name: 'actor_email', type: 'text', nullable: true })
   actorEmail!: string | null;
 
+  /** Set when the action was done with an API key (then the user fields are null). */
+  @Column({ name: 'actor_api_key_id', type: 'uuid', nullable: true })
+  actorApiKeyId!: string | null;
+
+  /** The key's name at the time. */
+  @Column({ name: 'actor_api_key_name', type: 'text', nullable: true })
+  actorApiKeyName!: string | null;
+
   @Column({ type: 'text' })
   action!: string;
 

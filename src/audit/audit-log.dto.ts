@@ -8,9 +8,22 @@ export class AuditActorResponse {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'The email at the time of the action; both fields are null for system actions.',
+    description:
+      'The email at the time of the action; null for system actions and for actions done ' +
+      'with an API key.',
   })
   email!: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The API key the action was done with (`userId` and `email` are then null).',
+  })
+  apiKeyId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: "The API key's name at the time." })
+  apiKeyName!: string | null;
 }
 
 export class AuditEntryResponse {
@@ -37,7 +50,12 @@ export class AuditEntryResponse {
     return {
       id: entry.id,
       at: entry.at,
-      actor: { userId: entry.actorUserId, email: entry.actorEmail },
+      actor: {
+        userId: entry.actorUserId,
+        email: entry.actorEmail,
+        apiKeyId: entry.actorApiKeyId,
+        apiKeyName: entry.actorApiKeyName,
+      },
       action: entry.action,
       details: entry.details,
     };

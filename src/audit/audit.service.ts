@@ -6,14 +6,20 @@ import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination';
 import { AuditEntry } from './audit-entry.entity';
 import { AuditEntryResponse } from './audit-log.dto';
 
+/**
+ * Who did it: a dashboard user (`userId`, `email`) or an API key (`apiKeyId`, `apiKeyName`,
+ * the user fields null). Names and emails are kept as they were at the time.
+ */
 export interface AuditActor {
-  userId: string;
-  email: string;
+  userId: string | null;
+  email: string | null;
+  apiKeyId?: string | null;
+  apiKeyName?: string | null;
 }
 
-/** The dashboard user as an audit actor (their email is kept as it was at the time). */
+/** The dashboard user as an audit actor. */
 export function auditActor(user: AuthUser): AuditActor {
-  return { userId: user.id, email: user.email };
+  return { userId: user.id, email: user.email, apiKeyId: null, apiKeyName: null };
 }
 
 export interface AuditRecord {
@@ -40,6 +46,8 @@ export class AuditService {
       projectId: record.projectId,
       actorUserId: record.actor?.userId ?? null,
       actorEmail: record.actor?.email ?? null,
+      actorApiKeyId: record.actor?.apiKeyId ?? null,
+      actorApiKeyName: record.actor?.apiKeyName ?? null,
       action: record.action,
       // jsonb column: TypeORM types it as a deep partial; the value is plain JSON.
       details: (record.details ?? {}) as never,

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { RateLimitModule } from '../common/rate-limit';
 import { AppConfig } from '../config';
 import { jwtModuleOptions } from './access-token';
@@ -24,6 +25,7 @@ import { User } from './user.entity';
     PassportModule,
     JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtModuleOptions }),
     RateLimitModule,
+    ApiKeysModule,
   ],
   controllers: [AuthController, AccountSessionsController],
   providers: [

@@ -4,7 +4,12 @@ import { AuthGuard } from '@nestjs/passport';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import { Repository } from 'typeorm';
+import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
+import { apiKeyFromAuthorization } from '../api-keys/api-key-format';
+import type { ApiKeyPrincipal } from '../api-keys/api-key-principal';
 import { AppError } from '../common/app-error';
+import { clientAddress } from '../common/rate-limit';
+import { PROJECT_API_KEYS } from '../projects/project-access';
 import type { AccessTokenSession, AuthUser } from './current-user.decorator';
 import { JWT_STRATEGY, VerifiedAccessToken } from './jwt.strategy';
 import { IS_PUBLIC, WIDGET_ROUTE } from './public.decorator';
@@ -12,6 +17,7 @@ import { User } from './user.entity';
 
 type DashboardRequest = FastifyRequest & {
   user?: AuthUser;
+  apiKey?: ApiKeyPrincipal;
   accessTokenSession?: AccessTokenSession;
 };
 
@@ -19,12 +25,14 @@ type DashboardRequest = FastifyRequest & {
  * The global guard (APP_GUARD): every route needs a valid dashboard access
  * token unless it is marked `@Public()`, or is a widget route, which carries
  * its own guard. A route nobody marked is therefore closed, never open.
+ * A project API key (`Bearer hsk_…`) is a credential on `@ProjectAccess` routes only.
  */
 @Injectable()
 export class DashboardAuthGuard extends AuthGuard(JWT_STRATEGY) {
   constructor(
     private readonly reflector: Reflector,
     @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly apiKeys: ApiKeyAuthenticator,
   ) {
     super();
   }
@@ -33,8 +41,19 @@ export class DashboardAuthGuard extends AuthGuard(JWT_STRATEGY) {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     if (this.reflector.getAllAndOverride<boolean>(WIDGET_ROUTE, targets)) return true;
-    await super.canActivate(context);
     const request = context.switchToHttp().getRequest<DashboardRequest>();
+    const apiKey = apiKeyFromAuthorization(request.headers.authorization);
+    if (apiKey !== null) {
+      // API keys are credentials on the project routes only (API.md §9): elsewhere (/auth/*,
+      // the project list and creation) a key is no credential at all. ProjectAccessGuard
+      // then checks the key's project, the routes closed to keys and the role.
+      if (this.reflector.getAllAndOverride<boolean>(PROJECT_API_KEYS, targets) === undefined) {
+        throw unauthorized(true, false);
+      }
+      request.apiKey = await this.apiKeys.authenticate(apiKey, clientAddress(request));
+      return true;
+    }
+    await super.canActivate(context);
     const token = request.user as unknown as VerifiedAccessToken;
     request.user = await this.liveUser(token);
     request.accessTokenSession = { jti: token.jti, expiresAt: token.expiresAt };

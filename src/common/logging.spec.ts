@@ -2,12 +2,14 @@ import { createLogger, redactSecrets } from './logging';
 
 describe(redactSecrets.name, () => {
   const secretKey = `sk_live_${'A1b2_C3d-'.repeat(4)}Zz9Q123`;
+  const apiKey = `hsk_${'A1b2_C3d-'.repeat(4)}Zz9Q1234567`;
   const jwt =
     'eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOiJ1LTEifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtMTIzNDU2Nzg5MA';
 
   it.each([
     ['a secret key anywhere', `{"msg":"key ${secretKey} leaked"}`, secretKey],
     ['a JWT anywhere', `{"msg":"token ${jwt}"}`, jwt],
+    ['an API key anywhere', `{"msg":"key ${apiKey} in an origin"}`, apiKey],
     ['a bearer value', '{"authorization":"Bearer opaque-token-value"}', 'opaque-token-value'],
     ['a password field', '{"body":{"password":"correct horse battery"}}', 'correct horse battery'],
     ['a secretKey field', '{"secretKey":"whatever-shape"}', 'whatever-shape'],

@@ -1,9 +1,13 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 
-/** Secret values recognisable by their shape: project secret keys, JWTs (widget and access tokens). */
+/**
+ * Secret values recognisable by their shape: project secret keys, API keys (`hsk_…`), JWTs
+ * (widget and access tokens).
+ */
 const SECRET_VALUES: [RegExp, string][] = [
   [/sk_live_[A-Za-z0-9_-]{20,}/g, 'sk_live_[REDACTED]'],
+  [/hsk_[A-Za-z0-9_-]{20,}/g, 'hsk_[REDACTED]'],
   [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g, '[REDACTED_JWT]'],
 ];
 /** What must never reach a log line, whatever field it sits in: those, bearer values, passwords. */

@@ -28,6 +28,8 @@ export class AppConfig {
   readonly rateLimitWidgetPerMinute!: number;
   /** Widget requests and preflights per client address, whatever the project. */
   readonly rateLimitWidgetAnyPerMinute!: number;
+  /** Requests per minute per API key (API.md §9). */
+  readonly rateLimitApiKeyPerMinute!: number;
   readonly logLevel!: string;
   /** Run pending migrations at start-up (under an advisory lock). */
   readonly migrateOnStart!: boolean;

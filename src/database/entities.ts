@@ -1,3 +1,4 @@
+import { ApiKey } from '../api-keys/api-key.entity';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { RevokedAccessToken } from '../auth/revoked-access-token.entity';
 import { User } from '../auth/user.entity';
@@ -21,4 +22,5 @@ export const ENTITIES = [
   WidgetGuardStat,
   RevokedAccessToken,
   ProjectChange,
+  ApiKey,
 ];

@@ -33,7 +33,7 @@ export class MembersController {
   }
 
   @Post()
-  @ProjectAccess('admin')
+  @ProjectAccess('admin', { apiKeys: false })
   @ApiOperation({ summary: 'Add an existing account as admin or viewer (owner, admin)' })
   @ApiCreatedResponse({ type: MemberResponse })
   @ApiNotFoundResponse({ description: '`user_not_found`: no account uses this email.' })
@@ -46,7 +46,7 @@ export class MembersController {
   }
 
   @Patch(':userId')
-  @ProjectAccess('admin')
+  @ProjectAccess('admin', { apiKeys: false })
   @ApiParam({ name: 'userId', format: 'uuid' })
   @ApiOperation({ summary: "Change a member's role to admin or viewer (owner, admin)" })
   @ApiOkResponse({ type: MemberResponse })
@@ -62,7 +62,7 @@ export class MembersController {
 
   @Delete(':userId')
   @HttpCode(204)
-  @ProjectAccess('admin')
+  @ProjectAccess('admin', { apiKeys: false })
   @ApiParam({ name: 'userId', format: 'uuid' })
   @ApiOperation({ summary: 'Remove a member (owner, admin)' })
   @ApiNoContentResponse()

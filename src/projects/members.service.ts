@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { auditActor, AuditService } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { User } from '../auth/user.entity';
 import { AppError } from '../common/app-error';
 import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination';
@@ -73,7 +73,7 @@ export class MembersService {
       await manager.insert(ProjectMember, { projectId, userId: user.id, role: body.role });
       await this.audit.record(manager, {
         projectId,
-        actor: auditActor(membership.user),
+        actor: membership.actor,
         action: 'member.added',
         details: { userId: user.id, email: user.email, role: body.role },
       });
@@ -95,7 +95,7 @@ export class MembersService {
       await manager.update(ProjectMember, { projectId, userId: member.userId }, { role });
       await this.audit.record(manager, {
         projectId,
-        actor: auditActor(membership.user),
+        actor: membership.actor,
         action: 'member.updated',
         details: {
           userId: member.userId,
@@ -118,7 +118,7 @@ export class MembersService {
       await manager.delete(ProjectMember, { projectId, userId: member.userId });
       await this.audit.record(manager, {
         projectId,
-        actor: auditActor(membership.user),
+        actor: membership.actor,
         action: 'member.removed',
         details: { userId: member.userId, email: member.email, role: member.role },
       });

@@ -61,7 +61,7 @@ export class ProjectsController {
 
   @Delete(':projectId')
   @HttpCode(204)
-  @ProjectAccess('owner')
+  @ProjectAccess('owner', { apiKeys: false })
   @ApiOperation({
     summary: 'Delete a project (owner)',
     description: `Its secret keys are destroyed and its widget stops answering at once. ${NOT_FOUND}`,

@@ -92,7 +92,7 @@ export class ProjectsService {
       await manager.update(Project, { id: projectId }, { name });
       await this.audit.record(manager, {
         projectId,
-        actor: auditActor(membership.user),
+        actor: membership.actor,
         action: 'project.updated',
         details: { before: { name: before.name }, after: { name } },
       });
@@ -116,7 +116,7 @@ export class ProjectsService {
       await manager.delete(SecretKey, { projectId });
       await this.audit.record(manager, {
         projectId,
-        actor: auditActor(membership.user),
+        actor: membership.actor,
         action: 'project.deleted',
         details: { name: project.name },
       });

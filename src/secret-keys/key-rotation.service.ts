@@ -22,7 +22,7 @@ export class KeyRotationService {
   ) {}
 
   async rotate(
-    { projectId, user }: ProjectMembership,
+    { projectId, actor }: ProjectMembership,
     gracePeriodSeconds: number,
   ): Promise<RotatedSecretKeyResponse> {
     const rotated = await this.dataSource.transaction(async (manager) => {
@@ -51,7 +51,7 @@ export class KeyRotationService {
       );
       await this.audit.record(manager, {
         projectId: id,
-        actor: { userId: user.id, email: user.email },
+        actor,
         action: 'widget.secret_key.rotated',
         details: { keyEpoch, gracePeriodSeconds },
       });

@@ -39,7 +39,7 @@ export class SecretKeysService {
    * The current key in clear. The audit entry commits with the read: if it cannot
    * be written, the key is not shown.
    */
-  async reveal({ projectId, user }: ProjectMembership): Promise<SecretKeyResponse> {
+  async reveal({ projectId, actor }: ProjectMembership): Promise<SecretKeyResponse> {
     return this.dataSource.transaction(async (manager) => {
       const rows: { id: string; epoch: number; ciphertext: Buffer; createdAt: Date }[] =
         await manager.query(
@@ -54,7 +54,7 @@ export class SecretKeysService {
       const secretKey = this.cipher.open(ciphertext, id, epoch);
       await this.audit.record(manager, {
         projectId: id,
-        actor: { userId: user.id, email: user.email },
+        actor,
         action: 'widget.secret_key.revealed',
         details: { keyEpoch: epoch },
       });

@@ -80,7 +80,7 @@ export class WidgetSecurityService {
    * and writes nothing: no audit entry, no version bump, no change notice.
    */
   async update(
-    { projectId, user }: ProjectMembership,
+    { projectId, actor }: ProjectMembership,
     dto: UpdateWidgetSecurityDto,
   ): Promise<WidgetSecurityResponse> {
     let allowedOrigins: string[] | undefined;
@@ -121,7 +121,7 @@ export class WidgetSecurityService {
       );
       await this.audit.record(manager, {
         projectId: current.id,
-        actor: { userId: user.id, email: user.email },
+        actor,
         action: 'widget.security.updated',
         details: { before, after },
       });

@@ -3,6 +3,7 @@ import { GuardStats1795561701238 } from './1795561701238-GuardStats';
 import { SessionsThatEnd1796411437646 } from './1796411437646-SessionsThatEnd';
 import { ProjectChanges1796411471631 } from './1796411471631-ProjectChanges';
 import { SecurityChangeCursor1796420000000 } from './1796420000000-SecurityChangeCursor';
+import { ApiKeys1796420100000 } from './1796420100000-ApiKeys';
 
 /** Every migration, in order. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   SessionsThatEnd1796411437646,
   ProjectChanges1796411471631,
   SecurityChangeCursor1796420000000,
+  ApiKeys1796420100000,
 ];
