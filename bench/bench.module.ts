@@ -31,7 +31,7 @@ export class BenchNoopGuard implements CanActivate {
 
 /**
  * The benchmark's baselines: the same answer as `GET /widget/:projectId/config` for a
- * verified caller, on the same app (adapter, hooks, helmet, CORS, global guard, filters),
+ * verified caller, on the same app (adapter, hooks, security headers, CORS, global guard, filters),
  * without the widget guard; `config-cors` also sets the CORS headers an allowed widget
  * request gets, and `config-noop-guard` adds a guard that decides nothing: together they tell
  * the cost of the headers and of Nest's guard plumbing from the cost of the decision. Mounted

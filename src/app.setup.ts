@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,6 +9,7 @@ import { AppModule } from './app.module';
 import { sendError, toAppError } from './common/api-exception.filter';
 import { createLogger, NestPinoLogger } from './common/logging';
 import { requestIdOf } from './common/request-id';
+import { API_HEADERS, securityHeadersFor } from './common/security-headers';
 import { AppConfig } from './config';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -77,7 +77,7 @@ export async function createApp(
     // What Fastify refuses before routing (a malformed percent-encoding in the path) still
     // gets the API's error body and request id.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      reply.header('X-Request-Id', request.id);
+      reply.headers(API_HEADERS).header('X-Request-Id', request.id);
       sendError(reply, toAppError(error), request.id);
     },
   });
@@ -96,8 +96,11 @@ export async function createApp(
   const metrics = app.get(MetricsService);
   // Callback-style hooks: no promise and no extra microtask per request (a throw is handled
   // like a rejection).
+  // Security headers by route class (HTML pages, the widget script, JSON), each set computed
+  // once (src/common/security-headers.ts) where @fastify/helmet rebuilt helmet per request.
+  const securityHeaders = securityHeadersFor();
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header('X-Request-Id', request.id);
+    reply.headers(securityHeaders(request.routeOptions.url)).header('X-Request-Id', request.id);
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -119,19 +122,6 @@ export async function createApp(
     done();
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-      },
-    },
-    // The widget script and API are loaded cross-origin by customer sites.
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
   const adminCors = {
     origin: config.dashboardOrigins.length > 0 ? config.dashboardOrigins : false,
     credentials: false,

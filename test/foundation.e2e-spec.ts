@@ -62,7 +62,9 @@ describeEachDatabase('foundation', (ctx) => {
   it('sends security headers', async () => {
     const res = await ctx().http().get('/health');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toBe(
+      "default-src 'none';frame-ancestors 'none'",
+    );
   });
 
   it('writes JSON log lines carrying the request id', async () => {

@@ -1,4 +1,5 @@
 import autocannon, { type AutocannonRequest } from 'autocannon';
+import { get } from 'node:http';
 
 export const SITE = 'https://shop.example.com';
 
@@ -137,4 +138,25 @@ export async function loadRun(options: LoadOptions): Promise<LoadRun> {
     result.errors + result.timeouts,
   );
   return { figures, latencies: measured };
+}
+
+/** The bytes of an answer's status line and headers (as sent), and the header names. */
+export function headerBytes(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ bytes: number; names: string[] }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { headers }, (res) => {
+      const raw = res.rawHeaders;
+      let bytes = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2;
+      const names: string[] = [];
+      for (let i = 0; i < raw.length; i += 2) {
+        bytes += Buffer.byteLength(`${raw[i]}: ${raw[i + 1]}\r\n`);
+        names.push(raw[i].toLowerCase());
+      }
+      res.resume();
+      res.on('end', () => resolve({ bytes, names }));
+    });
+    request.on('error', reject);
+  });
 }

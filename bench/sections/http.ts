@@ -1,5 +1,13 @@
 import { mintToken } from '../lib/hs256';
-import { load, loadRun, mergeRuns, SITE, type LoadFigures, type LoadRun } from '../lib/load';
+import {
+  headerBytes,
+  load,
+  loadRun,
+  mergeRuns,
+  SITE,
+  type LoadFigures,
+  type LoadRun,
+} from '../lib/load';
 import type { QueryCounts, ServerProcess } from '../lib/server-process';
 
 export interface HttpFigures {
@@ -26,6 +34,8 @@ export interface HttpFigures {
   /** guarded / baseline server CPU µs per request */
   cpuRatio: number;
   cpuRatioFresh: number;
+  /** Status line and headers of one guarded answer, as sent: bytes and header names. */
+  widgetHeaders: { bytes: number; names: string[] };
   /** SQL statements while the guarded runs lasted, and per guarded request. */
   queries: QueryCounts;
   guardedRequests: number;
@@ -74,6 +84,13 @@ export async function runHttp(
     }
   };
   await check(guardedPath[0]);
+  const widgetHeaders = await headerBytes(`${server.url}${guardedPath[0]}`, {
+    origin: SITE,
+    authorization: `Bearer ${repeat[0]}`,
+  });
+  log(
+    `  headers of a widget answer: ${widgetHeaders.bytes} bytes (${widgetHeaders.names.join(', ')})`,
+  );
   await check(baselinePath[0]);
   await check(baselineCorsPath[0]);
   await check(noopGuardPath[0]);
@@ -179,6 +196,7 @@ export async function runHttp(
     guarded,
     guardedFresh,
     guardLoopUs,
+    widgetHeaders,
     rpsRatio: guarded.rps / baseline.rps,
     rpsRatioFresh: guardedFresh.rps / baseline.rps,
     p50Ratio: guarded.p50 / baseline.p50,
