@@ -110,7 +110,8 @@ function report(results: Results): void {
     const row = (name: string, r: HttpFigures['baseline'], ratio: number): string[] => [
       name,
       f(r.rps, 0),
-      ratio ? pct(ratio) : '100 %',
+      f(r.rps / http.bare.rps, 2),
+      Number.isNaN(ratio) ? '' : ratio ? pct(ratio) : '100 %',
       f(r.p50, 2),
       f(r.p99, 2),
       f(r.serverCpuUsPerRequest ?? NaN, 0),
@@ -122,6 +123,7 @@ function report(results: Results): void {
       [
         'route',
         'req/s',
+        'of bare',
         'of baseline',
         'p50 ms',
         'p99 ms',
@@ -130,6 +132,7 @@ function report(results: Results): void {
         'requests',
       ],
       [
+        row('bare NestJS on Fastify, the same JSON (bench/bare-server.ts)', http.bare, NaN),
         row('unguarded baseline (same app, BenchModule)', http.baseline, 0),
         row(
           'unguarded + the CORS headers of a widget answer',
@@ -143,7 +146,20 @@ function report(results: Results): void {
         ),
         row('guarded GET /widget/:id/config, one token', http.guarded, http.rpsRatio),
         row('guarded, a fresh token per request', http.guardedFresh, http.rpsRatioFresh),
+        row(
+          'admin: GET …/widget/security (dashboard token)',
+          http.adminGet,
+          http.adminGet.rps / http.baseline.rps,
+        ),
+        row(
+          'admin: PATCH …/widget/security (a write)',
+          http.adminPatch,
+          http.adminPatch.rps / http.baseline.rps,
+        ),
       ],
+    );
+    log(
+      `headers of a widget answer: ${http.widgetHeaders.bytes} bytes (${http.widgetHeaders.names.join(', ')})`,
     );
     log(
       `vs baseline: p50 ×${f(http.p50Ratio, 2)}, p99 ×${f(http.p99Ratio, 2)}, server CPU per ` +
@@ -250,6 +266,18 @@ function targets(results: Results): Target[] {
     );
   }
   if (http) {
+    add(
+      'guarded req/s, one token, vs bare Nest',
+      '≥ 0.6 of bare',
+      f(http.bareRatio, 2),
+      http.bareRatio >= 0.6,
+    );
+    add(
+      'guarded req/s, fresh tokens, vs bare Nest',
+      '≥ 0.5 of bare',
+      f(http.bareRatioFresh, 2),
+      http.bareRatioFresh >= 0.5,
+    );
     add(
       'guarded req/s, one token',
       '≥ 85 % of unguarded',
@@ -358,16 +386,22 @@ async function main(): Promise<void> {
     try {
       if (SECTIONS.includes('http')) {
         log('\n[http]');
-        results.http = await runHttp(
-          server,
-          {
-            seconds: SECONDS,
-            rounds: Math.max(1, Math.round(SECONDS / 2)),
-            connections: CONNECTIONS,
-            warmupSeconds: 3,
-          },
-          log,
-        );
+        const bare = await ServerProcess.start({}, 60_000, 'bare-server.js');
+        try {
+          results.http = await runHttp(
+            server,
+            bare,
+            {
+              seconds: SECONDS,
+              rounds: Math.max(1, Math.round(SECONDS / 2)),
+              connections: CONNECTIONS,
+              warmupSeconds: 3,
+            },
+            log,
+          );
+        } finally {
+          await bare.stop();
+        }
       }
       if (SECTIONS.includes('scale')) {
         log('\n[scale]');

@@ -26,6 +26,9 @@ export interface LoadOptions {
   paths: readonly string[];
   tokens: readonly string[];
   connections: number;
+  /** GET unless said; a body is sent as JSON. */
+  method?: 'GET' | 'PATCH';
+  body?: string;
   /** A duration in seconds, or `amount` requests in all. */
   seconds?: number;
   amount?: number;
@@ -103,7 +106,10 @@ export async function loadRun(options: LoadOptions): Promise<LoadRun> {
   let next = 0;
   const { paths, tokens } = options;
   const request: AutocannonRequest = {
-    method: 'GET',
+    method: options.method ?? 'GET',
+    ...(options.body !== undefined
+      ? { body: options.body, headers: { 'content-type': 'application/json' } }
+      : {}),
     setupRequest: (req) => {
       const i = next++;
       req.path = paths[i % paths.length];

@@ -90,8 +90,13 @@ export class ServerProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  static start(env: Record<string, string>, startTimeoutMs = 120_000): Promise<ServerProcess> {
-    const child = fork(join(__dirname, '..', 'server.js'), [], {
+  /** `script`: bench/server.ts (the app) or bench/bare-server.ts (the bare baseline). */
+  static start(
+    env: Record<string, string>,
+    startTimeoutMs = 120_000,
+    script = 'server.js',
+  ): Promise<ServerProcess> {
+    const child = fork(join(__dirname, '..', script), [], {
       env: { ...process.env, ...env, PORT: '0' },
       // BENCH_CPU_PROF_DIR: a .cpuprofile of each server, written when it ends.
       execArgv: process.env.BENCH_CPU_PROF_DIR

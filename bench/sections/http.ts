@@ -12,6 +12,14 @@ import type { QueryCounts, ServerProcess } from '../lib/server-process';
 
 export interface HttpFigures {
   connections: number;
+  /** A bare NestJS-on-Fastify app serving the same JSON (bench/bare-server.ts), same run. */
+  bare: LoadFigures;
+  /** guarded / bare, fresh / bare (issue 15: ≥ 0.6, ≥ 0.5) */
+  bareRatio: number;
+  bareRatioFresh: number;
+  /** The admin API, authenticated: GET and PATCH …/widget/security (no target: no regression). */
+  adminGet: LoadFigures;
+  adminPatch: LoadFigures;
   /** Per kind of run, in `rounds` interleaved slices. */
   seconds: number;
   rounds: number;
@@ -56,6 +64,7 @@ export interface HttpSectionOptions {
  */
 export async function runHttp(
   server: ServerProcess,
+  bareServer: ServerProcess,
   options: HttpSectionOptions,
   log: (line: string) => void,
 ): Promise<HttpFigures> {
@@ -73,6 +82,28 @@ export async function runHttp(
   // More than a run can use: each request of the fresh run carries a token never sent before.
   const fresh = Array.from({ length: 200_000 }, (_, i) => mintToken(project.secret, `user-${i}`));
   const base = { url: server.url, connections };
+  const bare = { url: bareServer.url, connections };
+  // The admin API: a dashboard user owning a project of its own (created through the API).
+  const post = async (path: string, body: object, token?: string) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`http: ${path} answered ${res.status}`);
+    return (await res.json()) as { accessToken?: string; id?: string };
+  };
+  const { accessToken } = await post('/api/v1/auth/signup', {
+    email: `bench-${Date.now()}@example.com`,
+    password: 'correct horse battery staple',
+  });
+  const adminProject = await post('/api/v1/projects', { name: 'bench admin' }, accessToken);
+  const adminPath = [`/api/v1/projects/${adminProject.id}/widget/security`];
+  const admin = { url: server.url, connections, paths: adminPath, tokens: [accessToken!] };
+  const adminPatchBody = JSON.stringify({ allowedOrigins: [SITE, '*.example.org'] });
 
   const check = async (path: string): Promise<void> => {
     const res = await fetch(`${server.url}${path}`, {
@@ -96,6 +127,9 @@ export async function runHttp(
   await check(noopGuardPath[0]);
 
   log(`  warm-up: ${warmupSeconds} s per route`);
+  await load({ ...bare, paths: guardedPath, tokens: repeat, seconds: warmupSeconds });
+  await load({ ...admin, seconds: warmupSeconds });
+  await load({ ...admin, method: 'PATCH', body: adminPatchBody, seconds: warmupSeconds });
   await load({ ...base, paths: baselinePath, tokens: repeat, seconds: warmupSeconds });
   await load({ ...base, paths: baselineCorsPath, tokens: repeat, seconds: warmupSeconds });
   await load({ ...base, paths: noopGuardPath, tokens: repeat, seconds: warmupSeconds });
@@ -104,10 +138,10 @@ export async function runHttp(
 
   // With the server's CPU time and event-loop use over the run: on a shared machine the CPU
   // µs per request is the steadier measure of what a request costs.
-  const measured = async (run: () => Promise<LoadRun>): Promise<LoadRun> => {
-    const before = await server.call('usage');
+  const measured = async (run: () => Promise<LoadRun>, of = server): Promise<LoadRun> => {
+    const before = await of.call('usage');
     const result = await run();
-    const after = await server.call('usage');
+    const after = await of.call('usage');
     return {
       ...result,
       serverCpuMicros: after.cpuMicros - before.cpuMicros,
@@ -122,10 +156,19 @@ export async function runHttp(
       'guarded (one token), guarded (fresh tokens)',
   );
   let freshUsed = 0;
-  const kinds: Record<
-    'baseline' | 'baselineCors' | 'baselineNoopGuard' | 'guarded' | 'guardedFresh',
-    () => Promise<LoadRun>
-  > = {
+  type Kind =
+    | 'bare'
+    | 'baseline'
+    | 'baselineCors'
+    | 'baselineNoopGuard'
+    | 'guarded'
+    | 'guardedFresh'
+    | 'adminGet'
+    | 'adminPatch';
+  const kinds: Record<Kind, () => Promise<LoadRun>> = {
+    bare: () => loadRun({ ...bare, paths: guardedPath, tokens: repeat, seconds: slice }),
+    adminGet: () => loadRun({ ...admin, seconds: slice }),
+    adminPatch: () => loadRun({ ...admin, method: 'PATCH', body: adminPatchBody, seconds: slice }),
     baseline: () => loadRun({ ...base, paths: baselinePath, tokens: repeat, seconds: slice }),
     baselineCors: () =>
       loadRun({ ...base, paths: baselineCorsPath, tokens: repeat, seconds: slice }),
@@ -143,8 +186,11 @@ export async function runHttp(
       return run;
     },
   };
-  const order = Object.keys(kinds) as (keyof typeof kinds)[];
-  const runs: Record<keyof typeof kinds, LoadRun[]> = {
+  const order = Object.keys(kinds) as Kind[];
+  const runs: Record<Kind, LoadRun[]> = {
+    bare: [],
+    adminGet: [],
+    adminPatch: [],
     baseline: [],
     baselineCors: [],
     baselineNoopGuard: [],
@@ -155,7 +201,9 @@ export async function runHttp(
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < order.length; k++) {
       const kind = order[(round + k) % order.length];
-      runs[kind].push(await measured(kinds[kind]));
+      // The admin rows have no target: every other round is enough to show their cost.
+      if (kind.startsWith('admin') && round % 2 === 1) continue;
+      runs[kind].push(await measured(kinds[kind], kind === 'bare' ? bareServer : server));
     }
   }
   const queries = await server.call('queries');
@@ -165,6 +213,9 @@ export async function runHttp(
     authorization: `Bearer ${repeat[0]}`,
     iterations: 100_000,
   });
+  const bareFigures = mergeRuns(runs.bare);
+  const adminGet = mergeRuns(runs.adminGet);
+  const adminPatch = mergeRuns(runs.adminPatch);
   const baseline = mergeRuns(runs.baseline);
   const baselineCors = mergeRuns(runs.baselineCors);
   const baselineNoopGuard = mergeRuns(runs.baselineNoopGuard);
@@ -174,6 +225,9 @@ export async function runHttp(
     log(`  note: the fresh runs used ${freshUsed} tokens; some came round again`);
   }
   for (const [name, run] of Object.entries({
+    bare: bareFigures,
+    adminGet,
+    adminPatch,
     baseline,
     baselineCors,
     baselineNoopGuard,
@@ -188,6 +242,11 @@ export async function runHttp(
   const guardedRequests = guarded.requests + guardedFresh.requests;
   return {
     connections,
+    bare: bareFigures,
+    bareRatio: guarded.rps / bareFigures.rps,
+    bareRatioFresh: guardedFresh.rps / bareFigures.rps,
+    adminGet,
+    adminPatch,
     seconds,
     rounds,
     baseline,
