@@ -133,15 +133,15 @@ export async function createApp(
     maxAge: 600,
   };
   // Admin API only: widget routes answer CORS (preflights included) per project, from the
-  // widget guard's origin rules (src/widget-security/widget-preflight.controller.ts).
-  app.enableCors({
-    delegator: (request, callback) =>
-      // The matched route's pattern, so that a percent-encoded path cannot slip past.
-      callback(
-        null,
-        isWidgetUrl(request.routeOptions.url ?? request.url) ? { origin: false } : adminCors,
-      ),
+  // widget guard's origin rules (src/widget-security/widget-preflight.controller.ts). Turned
+  // off on each widget route once, as it is registered (by its pattern, so that a
+  // percent-encoded path cannot slip past), with static options normalized once: a delegator
+  // made @fastify/cors re-normalize its options on every request.
+  fastify.addHook('onRoute', (route) => {
+    // `config.cors === false` is @fastify/cors's own per-route switch (untyped by the plugin).
+    if (isWidgetUrl(route.url)) route.config = { ...route.config, cors: false } as object;
   });
+  app.enableCors(adminCors);
 
   const document = SwaggerModule.createDocument(
     app,
