@@ -209,6 +209,15 @@ describe('browser artefacts', () => {
         await audit.getByText(action, { exact: true }).first().waitFor();
       }
       await screenshot(page, 'dashboard-security');
+
+      // Sign out ends the session on the server (API.md §1): the token stops working at once.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Create an account' }).waitFor();
+      expect(await page.evaluate("sessionStorage.getItem('hissuno.dashboard.accessToken')")).toBe(
+        null,
+      );
+      const me = await app.http().get('/api/v1/auth/me').set(bearer(token!));
+      expect([me.status, me.body.code]).toEqual([401, 'unauthorized']);
       expect(problems(log)).toEqual([]);
     });
 

@@ -38,9 +38,15 @@ function signedOut(message = ''): void {
 async function signedIn(user: User): Promise<void> {
   const signOut = h('button', { type: 'button', className: 'link', textContent: 'Sign out' });
   signOut.addEventListener('click', () => {
-    accessToken.clear();
-    location.hash = '';
-    signedOut();
+    // End the session on the server too (API.md §1), so a copied token stops working;
+    // the page signs out whatever the answer (offline, already expired).
+    void api<void>('POST', '/auth/logout')
+      .catch(() => undefined)
+      .finally(() => {
+        accessToken.clear();
+        location.hash = '';
+        signedOut();
+      });
   });
   account.replaceChildren(h('span', { textContent: user.email }), signOut);
   await showProject(selectedProjectId());
