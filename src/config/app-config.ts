@@ -26,6 +26,8 @@ export class AppConfig {
   readonly signupEnabled!: boolean;
   readonly rateLimitAuthPerMinute!: number;
   readonly rateLimitWidgetPerMinute!: number;
+  /** POST /projects/:projectId/members per dashboard user (it tells whether an email has an account). */
+  readonly rateLimitMembersPerMinute!: number;
   /** Widget requests and preflights per client address, whatever the project. */
   readonly rateLimitWidgetAnyPerMinute!: number;
   /** Requests per minute per API key (API.md §9). */

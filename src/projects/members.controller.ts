@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Page, PageQuery } from '../common/pagination';
+import { MEMBER_ADD_RATE_LIMIT, RateLimit } from '../common/rate-limit';
 import { AddMemberBody, MemberPage, MemberResponse, UpdateMemberBody } from './member.dto';
 import { MembersService } from './members.service';
 import { CurrentMembership, ProjectAccess, ProjectMembership } from './project-access';
@@ -34,7 +35,12 @@ export class MembersController {
 
   @Post()
   @ProjectAccess('admin', { apiKeys: false })
-  @ApiOperation({ summary: 'Add an existing account as admin or viewer (owner, admin)' })
+  // `user_not_found` says whether an email has an account: bounded per user.
+  @RateLimit(MEMBER_ADD_RATE_LIMIT)
+  @ApiOperation({
+    summary: 'Add an existing account as admin or viewer (owner, admin)',
+    description: 'At most RATE_LIMIT_MEMBERS_PER_MINUTE (default 30) calls per user a minute.',
+  })
   @ApiCreatedResponse({ type: MemberResponse })
   @ApiNotFoundResponse({ description: '`user_not_found`: no account uses this email.' })
   @ApiConflictResponse({ description: '`already_member` (the owner included).' })

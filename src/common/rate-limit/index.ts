@@ -3,6 +3,7 @@ export { RateLimitModule } from './rate-limit.module';
 export { addressKey, clientAddress } from './client-address';
 export {
   AUTH_RATE_LIMIT,
+  MEMBER_ADD_RATE_LIMIT,
   WIDGET_ANY_RATE_LIMIT,
   WIDGET_RATE_LIMIT,
   widgetRateLimitKey,

@@ -61,3 +61,19 @@ export const WIDGET_ANY_RATE_LIMIT: RateLimitRule = {
   windowSeconds: 60,
   message: 'Too many widget requests from your address',
 };
+
+/**
+ * RATE_LIMIT_MEMBERS_PER_MINUTE additions of members per dashboard user: `user_not_found`
+ * tells whether an email has an account, so asking must not be free (issue 12, item 6).
+ * Keyed by the authenticated user (the global guard ran first), the address as a fallback.
+ */
+export const MEMBER_ADD_RATE_LIMIT: RateLimitRule = {
+  name: 'member-add',
+  points: (config) => config.rateLimitMembersPerMinute,
+  windowSeconds: 60,
+  key: (request) => {
+    const user = (request as { user?: { id?: string } }).user;
+    return user?.id ? `user:${user.id}` : `address:${clientAddress(request)}`;
+  },
+  message: 'Too many attempts to add members',
+};
