@@ -9,6 +9,7 @@
  *   scale        100 000 projects; cold and warm latency over 10 000 of them; memory; on the
  *                embedded PGlite, then on PostgreSQL (a fresh schema, dropped afterwards)
  *   propagation  two instances on one PostgreSQL: rotate on A → B refuses the old token
+ *   authorize    the gateway decision endpoint (internal listener) vs the in-process guard
  *
  * Environment: BENCH_SECTIONS (micro,http,scale,propagation), BENCH_SECONDS (20: per kind of
  * HTTP run, in 2 s slices taken in turn; and the warm scale run),
@@ -18,14 +19,18 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BENCH_SERVICE_TOKEN, runAuthorize, type AuthorizeFigures } from './sections/authorize';
 import { runHttp, type HttpFigures } from './sections/http';
 import { runGuardMicro, type MicroFigures } from './sections/micro';
 import { runPropagation, type PropagationFigures } from './sections/propagation';
 import { runScale, type ScaleFigures } from './sections/scale';
 import { serverEnv, unreachable, withoutPassword, withSchema } from './lib/postgres';
+import type { LoadFigures } from './lib/load';
 import { ServerProcess } from './lib/server-process';
 
-const SECTIONS = (process.env.BENCH_SECTIONS ?? 'micro,http,scale,propagation').split(',');
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'micro,http,scale,propagation,authorize').split(
+  ',',
+);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 20);
@@ -56,6 +61,7 @@ interface Results {
   settings: Record<string, unknown>;
   micro?: MicroFigures;
   http?: HttpFigures;
+  authorize?: AuthorizeFigures;
   /** On the embedded PGlite of the HTTP section, and on PostgreSQL (pool of 10). */
   scale?: ScaleFigures;
   scalePostgres?: ScaleFigures | { skipped: string };
@@ -181,6 +187,31 @@ function report(results: Results): void {
     );
     for (const [text, n] of Object.entries(http.queries.otherStatements))
       log(`  other: ${n}× ${text}`);
+  }
+  const gateway = results.authorize;
+  if (gateway) {
+    const row = (name: string, r: LoadFigures, ratio: string): string[] => [
+      name,
+      f(r.rps, 0),
+      ratio,
+      f(r.p50, 2),
+      f(r.p99, 2),
+      f(r.serverCpuUsPerRequest ?? NaN, 0),
+      String(r.requests),
+    ];
+    table(
+      `authorize (API.md §10): ${gateway.connections} connections, ${gateway.seconds} s per kind in ${gateway.rounds} interleaved rounds`,
+      ['route', 'decisions/s', 'of guarded', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'requests'],
+      [
+        row('guarded GET /widget/:id/config (in-process guard)', gateway.guardedRoute, '100 %'),
+        row('GET …/authorize, the same client request', gateway.authorize, pct(gateway.rpsRatio)),
+      ],
+    );
+    log(
+      `authorize vs the in-process guard: server CPU per request ×${f(gateway.cpuRatio, 2)} of the ` +
+        `guarded route; the guard's own decision in a loop: ${f(gateway.guardLoopUs, 2)} µs ` +
+        `(${f((gateway.authorize.serverCpuUsPerRequest ?? NaN) / gateway.guardLoopUs, 0)}× that per authorize request: HTTP around it)`,
+    );
   }
   const printScale = (where: string, scale: ScaleFigures): void => {
     const row = (name: string, r: ScaleFigures['cold']): string[] => [
@@ -374,7 +405,7 @@ async function main(): Promise<void> {
     log('\n[guard micro]');
     results.micro = await runGuardMicro();
   }
-  if (SECTIONS.includes('http') || SECTIONS.includes('scale')) {
+  if (SECTIONS.includes('http') || SECTIONS.includes('scale') || SECTIONS.includes('authorize')) {
     const dataDir = mkdtempSync(join(tmpdir(), 'hissuno-bench-'));
     const server = await ServerProcess.start({
       DATA_DIR: dataDir,
@@ -382,6 +413,8 @@ async function main(): Promise<void> {
       RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
       RATE_LIMIT_WIDGET_PER_MINUTE: '10000000',
       RATE_LIMIT_WIDGET_ANY_PER_MINUTE: '100000000',
+      INTERNAL_PORT: '0',
+      INTERNAL_API_TOKENS: BENCH_SERVICE_TOKEN,
     });
     try {
       if (SECTIONS.includes('http')) {
@@ -402,6 +435,19 @@ async function main(): Promise<void> {
         } finally {
           await bare.stop();
         }
+      }
+      if (SECTIONS.includes('authorize')) {
+        log('\n[authorize]');
+        results.authorize = await runAuthorize(
+          server,
+          {
+            seconds: SECONDS,
+            rounds: Math.max(1, Math.round(SECONDS / 2)),
+            connections: CONNECTIONS,
+            warmupSeconds: 3,
+          },
+          log,
+        );
       }
       if (SECTIONS.includes('scale')) {
         log('\n[scale]');

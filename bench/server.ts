@@ -24,6 +24,7 @@ import {
   WidgetSecurityStateSource,
 } from '@hissuno/widget-guard';
 import { WidgetAccessGuard } from '@hissuno/widget-guard/nest';
+import { InternalListener } from '../src/internal-api/internal-server.provider';
 import { BenchModule } from './bench.module';
 import type { QueryCounts, ServerCommands, ServerMemory } from './lib/server-process';
 
@@ -223,6 +224,7 @@ async function main(): Promise<void> {
       }
       return kept;
     },
+    internalPort: () => app.get(InternalListener, { strict: false }).address()?.port ?? null,
     close: async () => {
       closing = true;
       await app.close();

@@ -29,6 +29,8 @@ export interface LoadOptions {
   /** GET unless said; a body is sent as JSON. */
   method?: 'GET' | 'PATCH';
   body?: string;
+  /** More headers, the same on every request (the authorize run: the gateway's). */
+  headers?: Record<string, string>;
   /** A duration in seconds, or `amount` requests in all. */
   seconds?: number;
   amount?: number;
@@ -115,6 +117,7 @@ export async function loadRun(options: LoadOptions): Promise<LoadRun> {
       req.path = paths[i % paths.length];
       req.headers = {
         ...req.headers,
+        ...options.headers,
         origin: SITE,
         authorization: `Bearer ${tokens[i % tokens.length]}`,
       };

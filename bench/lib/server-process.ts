@@ -62,6 +62,8 @@ export interface ServerCommands {
     keep: number;
     allowedOrigins: string[];
   }): Promise<{ id: string; secret: string }[]>;
+  /** The internal listener's port (INTERNAL_PORT), or null when it is off. */
+  internalPort(): number | null;
   close(): Promise<null>;
 }
 

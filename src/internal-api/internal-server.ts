@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import fastify from 'fastify';
+import fastify, { LogController } from 'fastify';
 import { createServer } from 'node:http';
 import { sendError, toAppError } from '../common/api-exception.filter';
 import { AppError } from '../common/app-error';
@@ -43,7 +43,8 @@ export function createInternalServer({
     routerOptions: { maxParamLength: 1024 },
     requestIdHeader: false,
     genReqId: requestIdOf,
-    disableRequestLogging: true,
+    // One line per request is written by the onResponse hook instead.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: true,
   });
