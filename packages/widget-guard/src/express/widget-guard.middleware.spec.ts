@@ -128,6 +128,17 @@ describe('widgetGuard (Express/Connect middleware)', () => {
     expect(res.headers['access-control-allow-headers']).toMatch(/Authorization, Content-Type/);
   });
 
+  it('counts preflights with the rate limiter too', async () => {
+    const limited = express();
+    const access = createWidgetAccess({ stateSource: new OneProject() });
+    limited.options('/w/:projectId', widgetPreflight({ access, rateLimiter: new Refusing() }));
+    limited.use(onError);
+    const res = await request(limited).options(`/w/${ID}`).set({ Origin: SITE });
+    expect(res.status).toBe(429);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.headers.vary).toBe('Origin');
+  });
+
   it('fails loudly on a route without :projectId', async () => {
     const res = await request(app()).get('/no-param');
     expect(res.status).toBe(500);

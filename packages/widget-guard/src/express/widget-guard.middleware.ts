@@ -103,16 +103,20 @@ export function widgetGuard(options: WidgetGuardMiddlewareOptions): Middleware {
  * refusal without them. Other methods pass through.
  */
 export function widgetPreflight(
-  options: Pick<WidgetGuardMiddlewareOptions, 'access' | 'projectIdOf'>,
+  options: Pick<WidgetGuardMiddlewareOptions, 'access' | 'projectIdOf' | 'rateLimiter'>,
 ): Middleware {
   const projectIdOf = options.projectIdOf ?? paramProjectId;
   const preflight = async (request: WidgetGuardRequest, response: ServerResponse, next: Next) => {
     const projectId = projectIdOf(request);
     if (request.method !== 'OPTIONS' || typeof projectId !== 'string') return next();
-    const decision = await options.access.preflight({
-      projectId,
-      origin: header(request, 'origin'),
-    });
+    // Counted like guarded requests; a refused preflight carries only Vary, never an allowance.
+    setHeaders(response, { Vary: 'Origin' });
+    const limiter = options.rateLimiter;
+    await limiter?.admit(request);
+    const decision = await options.access.preflight(
+      { projectId, origin: header(request, 'origin') },
+      limiter && ((id) => limiter.hit(request, id)),
+    );
     setHeaders(response, decision.headers);
     if (!decision.allowed) return sendDenial(response, decision);
     response.statusCode = 204;

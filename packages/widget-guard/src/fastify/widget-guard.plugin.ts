@@ -44,7 +44,14 @@ async function plugin(fastify: FastifyInstance, options: WidgetGuardPluginOption
   const { access } = options;
 
   async function preflight(request: FastifyRequest, reply: FastifyReply, projectId: string) {
-    const decision = await access.preflight({ projectId, origin: request.headers.origin });
+    // Counted like guarded requests; a refused preflight carries only Vary, never an allowance.
+    setWidgetHeaders(reply, { Vary: 'Origin' });
+    const limiter = options.rateLimiter;
+    await limiter?.admit(request);
+    const decision = await access.preflight(
+      { projectId, origin: request.headers.origin },
+      limiter && ((id) => limiter.hit(request, id)),
+    );
     setWidgetHeaders(reply, decision.headers);
     if (!decision.allowed) return reply.code(decision.status).send(denialBody(decision));
     return reply.code(204).send();
