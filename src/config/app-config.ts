@@ -28,6 +28,10 @@ export class AppConfig {
   readonly rateLimitWidgetPerMinute!: number;
   /** POST /projects/:projectId/members per dashboard user (it tells whether an email has an account). */
   readonly rateLimitMembersPerMinute!: number;
+  /** Quota (API.md §7): live projects a user owns. */
+  readonly maxProjectsPerUser!: number;
+  /** Quota (API.md §7): secret-key rotations per project in the last hour. */
+  readonly maxRotationsPerHour!: number;
   /** Widget requests and preflights per client address, whatever the project. */
   readonly rateLimitWidgetAnyPerMinute!: number;
   /** Requests per minute per API key (API.md §9). */

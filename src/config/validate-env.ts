@@ -38,6 +38,8 @@ export function validateEnv(env: Env = process.env): AppConfig {
     rateLimitAuthPerMinute: read.int('RATE_LIMIT_AUTH_PER_MINUTE', 60, 1, 1_000_000),
     rateLimitWidgetPerMinute: read.int('RATE_LIMIT_WIDGET_PER_MINUTE', 600, 1, 10_000_000),
     rateLimitMembersPerMinute: read.int('RATE_LIMIT_MEMBERS_PER_MINUTE', 30, 1, 1_000_000),
+    maxProjectsPerUser: read.int('MAX_PROJECTS_PER_USER', 100, 1, 1_000_000),
+    maxRotationsPerHour: read.int('MAX_ROTATIONS_PER_HOUR', 30, 1, 1_000_000),
     rateLimitWidgetAnyPerMinute: read.int('RATE_LIMIT_WIDGET_ANY_PER_MINUTE', 3000, 1, 100_000_000),
     rateLimitApiKeyPerMinute: read.int('RATE_LIMIT_API_KEY_PER_MINUTE', 600, 1, 1_000_000),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
 import { Page, PageQuery } from '../common/pagination';
@@ -23,6 +24,9 @@ export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
   @Post()
+  @ApiTooManyRequestsResponse({
+    description: '`quota_exceeded`: the caller owns MAX_PROJECTS_PER_USER (default 100) projects.',
+  })
   @ApiOperation({
     summary: 'Create a project (the caller becomes its owner)',
     description:

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { auditActor, AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../auth/current-user.decorator';
+import { AppError } from '../common/app-error';
 import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination';
+import { AppConfig } from '../config';
 import { ProjectChanges } from '../database/project-changes';
 import { SecretKey } from '../secret-keys/secret-key.entity';
 import { SecretKeysService } from '../secret-keys/secret-keys.service';
@@ -31,11 +33,13 @@ export class ProjectsService {
     private readonly secretKeys: SecretKeysService,
     private readonly audit: AuditService,
     private readonly projectChanges: ProjectChanges,
+    private readonly config: AppConfig,
   ) {}
 
   /** The project, its owner, its first secret key (epoch 1) and the audit entry: all or nothing. */
   async create(user: AuthUser, name: string): Promise<ProjectResponse> {
     const project = await this.dataSource.transaction(async (manager) => {
+      await this.checkProjectQuota(manager, user);
       const created = await manager.save(manager.create(Project, { name }));
       await manager.insert(ProjectMember, {
         projectId: created.id,
@@ -55,6 +59,29 @@ export class ProjectsService {
     });
     this.projectChanges.publish(project.id);
     return toProjectResponse(project, 'owner');
+  }
+
+  /**
+   * API.md §7: MAX_PROJECTS_PER_USER live projects owned. The user's row is locked (NO KEY
+   * UPDATE: memberships that reference it are not held up) so that one user's concurrent
+   * creations serialize and each counts the ones committed before it.
+   */
+  private async checkProjectQuota(manager: EntityManager, user: AuthUser): Promise<void> {
+    await manager.query(`SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE`, [user.id]);
+    const max = this.config.maxProjectsPerUser;
+    const [{ n }]: { n: number }[] = await manager.query(
+      `SELECT count(*)::int AS n
+         FROM project_members m JOIN projects p ON p.id = m.project_id
+        WHERE m.user_id = $1 AND m.role = 'owner' AND p.deleted_at IS NULL`,
+      [user.id],
+    );
+    if (n >= max) {
+      throw new AppError(
+        429,
+        'quota_exceeded',
+        `You own ${n} projects, the most MAX_PROJECTS_PER_USER (${max}) allows; delete one first.`,
+      );
+    }
   }
 
   /** The caller's projects, newest first. */

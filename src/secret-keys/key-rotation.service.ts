@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { AppError } from '../common/app-error';
+import { AppConfig } from '../config';
 import { ProjectChanges } from '../database/project-changes';
 import { projectNotFound, ProjectMembership } from '../projects/project-access';
 import { RotatedSecretKeyResponse } from './secret-keys.dto';
@@ -19,6 +21,7 @@ export class KeyRotationService {
     private readonly secretKeys: SecretKeysService,
     private readonly audit: AuditService,
     private readonly changes: ProjectChanges,
+    private readonly config: AppConfig,
   ) {}
 
   async rotate(
@@ -33,6 +36,7 @@ export class KeyRotationService {
       );
       if (locked.length === 0) throw projectNotFound();
       const { id } = locked[0];
+      await this.checkRotationQuota(manager, id);
       const keyEpoch = locked[0].keyEpoch + 1;
       // Read the clock only once the lock is held, so serialized rotations get ordered times.
       const rotatedAt = new Date();
@@ -60,5 +64,27 @@ export class KeyRotationService {
     });
     this.changes.publish(rotated.id);
     return rotated.response;
+  }
+
+  /**
+   * API.md §7: MAX_ROTATIONS_PER_HOUR per project, counted from the audit log so that it holds
+   * across instances. Called under the project row's lock: concurrent rotations serialize, and
+   * each sees the rows of those committed before it.
+   */
+  private async checkRotationQuota(manager: EntityManager, projectId: string): Promise<void> {
+    const max = this.config.maxRotationsPerHour;
+    const [{ n }]: { n: number }[] = await manager.query(
+      `SELECT count(*)::int AS n FROM audit_log
+        WHERE project_id = $1 AND action = 'widget.secret_key.rotated'
+          AND at > now() - interval '1 hour'`,
+      [projectId],
+    );
+    if (n >= max) {
+      throw new AppError(
+        429,
+        'quota_exceeded',
+        `This project's secret key was rotated ${n} times in the last hour, the most MAX_ROTATIONS_PER_HOUR (${max}) allows; retry later.`,
+      );
+    }
   }
 }

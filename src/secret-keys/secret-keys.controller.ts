@@ -7,6 +7,7 @@ import {
   ApiOperation,
   ApiTags,
   ApiBadRequestResponse,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { CurrentMembership, ProjectAccess, ProjectMembership } from '../projects/project-access';
 import { KeyRotationService } from './key-rotation.service';
@@ -44,6 +45,10 @@ export class SecretKeysController {
   @Post('rotate')
   @HttpCode(200)
   @ProjectAccess('admin')
+  @ApiTooManyRequestsResponse({
+    description:
+      '`quota_exceeded`: MAX_ROTATIONS_PER_HOUR (default 30) rotations of this project in the last hour.',
+  })
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Rotate the secret key (owner, admin)',

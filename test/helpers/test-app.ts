@@ -26,6 +26,8 @@ export function testConfig(db: TestDatabase, overrides: ConfigOverrides = {}): A
     RATE_LIMIT_WIDGET_PER_MINUTE: '1000000',
     RATE_LIMIT_WIDGET_ANY_PER_MINUTE: '100000000',
     RATE_LIMIT_MEMBERS_PER_MINUTE: '1000000',
+    MAX_PROJECTS_PER_USER: '1000000',
+    MAX_ROTATIONS_PER_HOUR: '1000000',
   };
   if (db.databaseUrl) {
     env.DATABASE_URL = db.databaseUrl;
