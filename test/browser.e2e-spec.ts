@@ -351,10 +351,12 @@ describe('browser artefacts', () => {
         .filter({ hasText: 'During the grace period' })
         .waitFor();
       // ...and a rotation without one ends it at once: the open page's next request fails.
+      // Closed meanwhile, so that request is the reopening's and not a poll racing the test.
+      await customer.widget.close();
       const newKey = await dashboard.rotate('None: reject tokens of the current key at once');
       expect(newKey).not.toBe(graceKey);
       await screenshot(dashboard.page, 'dashboard-after-rotation');
-      await customer.widget.send('After the rotation');
+      await customer.widget.launcher.click();
       expect(await refusal(customer)).toContain('(token_key_rotated)');
 
       // The customer's backend takes the new key; the page's next token carries on the history.

@@ -84,6 +84,12 @@ export class WidgetOnPage {
     await this.panel.waitFor();
   }
 
+  /** Closes the panel; a closed widget does not poll. */
+  async close(): Promise<void> {
+    await this.launcher.click();
+    await this.panel.waitFor({ state: 'hidden' });
+  }
+
   async send(text: string): Promise<void> {
     await this.panel.getByPlaceholder('Write a message…').fill(text);
     await this.panel.getByRole('button', { name: 'Send' }).click();
