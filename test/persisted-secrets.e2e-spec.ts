@@ -70,5 +70,6 @@ describe('persisted secrets [pglite]', () => {
     } finally {
       await restored.close();
     }
-  });
+    // Three start-ups of the app: slow on a loaded machine.
+  }, 180_000);
 });
