@@ -51,8 +51,8 @@ export function registerAuthorizeRoutes(
       const gateway = readGatewayRequest(request.headers, request.method, suffix, request.ip);
       answer = await authorizer.authorize(gateway);
     }
-    // Every widget API answer varies with Origin (its 404 and 503 too): so does this one.
-    reply.headers({ Vary: 'Origin', ...answer.headers });
+    // The guard's own headers, Vary included, exactly as the widget API sends them.
+    reply.headers(answer.headers);
     if (answer.error === null) return reply.status(answer.status).send();
     const { error } = answer;
     const body = { statusCode: error.status, code: error.code, message: error.message };
