@@ -30,7 +30,24 @@ export class SecurityStateService {
    * even while a rotation commits.
    */
   async loadSecurityState(projectId: string): Promise<ProjectSecurityState | null> {
-    if (!UUID.test(projectId)) return null;
+    const state = (await this.loadSecurityStates([projectId])).get(projectId) ?? null;
+    if (state instanceof Error) throw state;
+    return state;
+  }
+
+  /**
+   * Several projects' states in one statement (concurrent cache misses, coalesced by the
+   * guard's cache): each id asked is a key, `null` when malformed, unknown or deleted, an
+   * Error when that project's keys cannot be opened (the others are still answered).
+   */
+  async loadSecurityStates(
+    projectIds: readonly string[],
+  ): Promise<Map<string, ProjectSecurityState | null | Error>> {
+    const found = new Map<string, ProjectSecurityState | null | Error>(
+      projectIds.map((id) => [id, null]),
+    );
+    const ids = [...new Set(projectIds.filter((id) => UUID.test(id)))];
+    if (ids.length === 0) return found;
     const rows: StateRow[] = await this.dataSource.query(
       `SELECT p.id, p.security_version AS "securityVersion", p.key_epoch AS "keyEpoch",
               p.require_token AS "requireToken", p.allowed_origins AS "allowedOrigins",
@@ -41,19 +58,34 @@ export class SecurityStateService {
          FROM projects p
          LEFT JOIN secret_keys k
            ON k.project_id = p.id AND k.epoch <= p.key_epoch AND k.epoch >= p.key_epoch - $2
-        WHERE p.id = $1 AND p.deleted_at IS NULL
-        ORDER BY k.epoch DESC`,
-      [projectId, RETIRED_KEYS_KEPT + 1],
+        WHERE p.id = ANY($1::uuid[]) AND p.deleted_at IS NULL
+        ORDER BY p.id, k.epoch DESC`,
+      [ids, RETIRED_KEYS_KEPT + 1],
     );
-    if (rows.length === 0) return null;
-    const row = rows[0];
-    // The AAD binds the canonical id the key was sealed under, not the caller's spelling.
-    const keys = rows.flatMap((r) =>
-      r.epoch === null || r.ciphertext === null
-        ? []
-        : [{ epoch: r.epoch, open: () => this.cipher.open(r.ciphertext!, row.id, r.epoch!) }],
-    );
-    return assembleSecurityState(row, keys, Date.now());
+    const byProject = new Map<string, StateRow[]>();
+    for (const row of rows) {
+      const list = byProject.get(row.id);
+      if (list) list.push(row);
+      else byProject.set(row.id, [row]);
+    }
+    const now = Date.now();
+    for (const id of projectIds) {
+      const projectRows = UUID.test(id) ? byProject.get(id.toLowerCase()) : undefined;
+      if (!projectRows) continue;
+      const row = projectRows[0];
+      // The AAD binds the canonical id the key was sealed under, not the caller's spelling.
+      const keys = projectRows.flatMap((r) =>
+        r.epoch === null || r.ciphertext === null
+          ? []
+          : [{ epoch: r.epoch, open: () => this.cipher.open(r.ciphertext!, row.id, r.epoch!) }],
+      );
+      try {
+        found.set(id, assembleSecurityState(row, keys, now));
+      } catch (error) {
+        found.set(id, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    return found;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProjectChanges } from '../database/project-changes';
+import type { ProjectSecurityState } from '../secret-keys/security-state';
 import { SecurityStateService } from '../secret-keys/security-state.service';
 import {
   compileOriginPolicy,
@@ -49,26 +50,22 @@ export class DatabaseWidgetSecurityStateSource extends WidgetSecurityStateSource
 
   async load(projectId: string): Promise<WidgetSecurityState | null> {
     const state = await this.states.loadSecurityState(projectId);
-    if (state === null) return null;
-    return {
-      projectId: state.projectId,
-      version: state.securityVersion,
-      keyEpoch: state.keyEpoch,
-      requireToken: state.requireToken,
-      // Throws on a stored list that no longer validates: the guard then fails closed (503)
-      // instead of reading a broken list as "allow all".
-      originPolicy: compileOriginPolicy(state.allowedOrigins),
-      keys: {
-        current: state.current,
-        previous: state.previous && {
-          epoch: state.previous.epoch,
-          secret: state.previous.secret,
-          expiresAtMs: state.previous.expiresAt.getTime(),
-        },
-        retired: [...state.retired],
-      },
-      maxTokenLifetimeSeconds: state.maxTokenLifetimeSeconds,
-    };
+    return state === null ? null : toWidgetState(state);
+  }
+
+  /** Concurrent misses in one statement; a project whose state fails to compile is an Error. */
+  override async loadMany(
+    projectIds: readonly string[],
+  ): Promise<Map<string, WidgetSecurityState | null | Error>> {
+    const answer = new Map<string, WidgetSecurityState | null | Error>();
+    for (const [id, state] of await this.states.loadSecurityStates(projectIds)) {
+      try {
+        answer.set(id, state === null || state instanceof Error ? state : toWidgetState(state));
+      } catch (error) {
+        answer.set(id, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    return answer;
   }
 
   versions(projectIds: readonly string[]): Promise<Map<string, number>> {
@@ -87,4 +84,26 @@ export class DatabaseWidgetSecurityStateSource extends WidgetSecurityStateSource
       remote();
     };
   }
+}
+
+function toWidgetState(state: ProjectSecurityState): WidgetSecurityState {
+  return {
+    projectId: state.projectId,
+    version: state.securityVersion,
+    keyEpoch: state.keyEpoch,
+    requireToken: state.requireToken,
+    // Throws on a stored list that no longer validates: the guard then fails closed (503)
+    // instead of reading a broken list as "allow all".
+    originPolicy: compileOriginPolicy(state.allowedOrigins),
+    keys: {
+      current: state.current,
+      previous: state.previous && {
+        epoch: state.previous.epoch,
+        secret: state.previous.secret,
+        expiresAtMs: state.previous.expiresAt.getTime(),
+      },
+      retired: [...state.retired],
+    },
+    maxTokenLifetimeSeconds: state.maxTokenLifetimeSeconds,
+  };
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_SECURITY_CACHE_OPTIONS,
   type SecurityCacheOptions,
 } from './security-cache.options';
+import { StateBatcher } from './state-batcher';
 import type {
   WidgetOriginPolicy,
   WidgetSecurityState,
@@ -59,6 +60,8 @@ export class SecurityCache {
   private readonly tokens: VerifiedTokenCache;
   /** Single flight: concurrent misses of one project share one load. */
   private readonly loading = new Map<string, Flight>();
+  /** With a source that has `loadMany`: concurrent misses of different projects, one call. */
+  private readonly batcher: StateBatcher | null;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   /** Re-checks running; at most `maxRechecks` (a source slower than that only goes stale). */
@@ -77,6 +80,9 @@ export class SecurityCache {
     private readonly logger: WidgetGuardLogger = CONSOLE_GUARD_LOGGER,
   ) {
     this.options = { ...DEFAULT_SECURITY_CACHE_OPTIONS, ...options };
+    this.batcher = source.loadMany
+      ? new StateBatcher(source as ConstructorParameters<typeof StateBatcher>[0])
+      : null;
     this.maxRechecks = Math.max(
       1,
       Math.ceil(this.options.recheckTimeoutMs / this.options.recheckIntervalMs),
@@ -264,7 +270,8 @@ export class SecurityCache {
     const startedAt = this.options.now();
     let entry: CachedSecurity | null;
     try {
-      const state = await this.withinTimeout(this.source.load(projectId));
+      const read = this.batcher ? this.batcher.load(projectId) : this.source.load(projectId);
+      const state = await this.withinTimeout(read);
       // A state we cannot compile (no key, bad lifetime) is refused like an unreadable one.
       entry = state ? compileEntry(state, startedAt, this.options, this.tokens) : null;
     } catch (error) {

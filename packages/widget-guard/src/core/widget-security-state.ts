@@ -62,11 +62,14 @@ export abstract class WidgetSecurityStateSource {
   changesSince?(cursor: string | null): Promise<WidgetStateChanges>;
 
   /**
-   * Optional: several projects' states in one round trip (id → state, or `null` when
-   * unknown or deleted; every id asked must be a key). The cache then answers concurrent
-   * misses of different projects with one call instead of one each. Without it, `load`.
+   * Optional: several projects' states in one round trip (id → state, `null` when unknown
+   * or deleted, or an Error when that project alone cannot be read; every id asked is a
+   * key). The cache then answers concurrent misses of different projects with one call
+   * instead of one each. Without it, `load`.
    */
-  loadMany?(projectIds: readonly string[]): Promise<Map<string, WidgetSecurityState | null>>;
+  loadMany?(
+    projectIds: readonly string[],
+  ): Promise<Map<string, WidgetSecurityState | null | Error>>;
 
   /**
    * The canonical spelling of a project id (the cache key), or `null` when it is malformed:
