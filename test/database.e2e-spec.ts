@@ -5,8 +5,15 @@ import { Project } from '../src/projects/project.entity';
 import { describeEachDatabase, startTestApp } from './helpers/test-app';
 import { createTestDatabase } from './helpers/test-database';
 
-describeEachDatabase('database', (ctx) => {
+describeEachDatabase('database', (ctx, kind) => {
   const dataSource = (): DataSource => ctx().app.get(DataSource);
+
+  if (kind === 'pglite') {
+    it('runs the embedded database with 32 MB of shared buffers (its RSS: README Performance)', async () => {
+      const [row] = await dataSource().query('SHOW shared_buffers');
+      expect(row.shared_buffers).toBe('32MB');
+    });
+  }
 
   it('has a schema that matches the entities exactly (migrations are complete)', async () => {
     const pending = await dataSource().driver.createSchemaBuilder().log();

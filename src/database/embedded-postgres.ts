@@ -1,8 +1,17 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * PostgreSQL's default 128 MB of shared buffers sit in PGlite's WASM memory, zeroed (so
+ * resident) at start-up. The embedded database is one instance's settings and keys, read
+ * through the kernel's page cache anyway: 32 MB holds it, and saves ~100 MB of RSS.
+ */
+const PGLITE_OPTIONS = {
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'],
+};
 
 /**
  * PostgreSQL compiled to WASM, kept in a folder and served on a private Unix
@@ -19,7 +28,15 @@ export class EmbeddedPostgres {
 
   static async start(dataDir: string): Promise<EmbeddedPostgres> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const db = await PGlite.create(dataDir);
+    const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+    let db = await PGlite.create(dataDir, PGLITE_OPTIONS);
+    if (fresh) {
+      // A first start runs initdb in a PGlite instance of its own, whose ~400 MB of WASM
+      // memory the process keeps while this instance lives: reopening lets it go (measured
+      // RSS 730 → 315 MB), once per data folder.
+      await db.close();
+      db = await PGlite.create(dataDir, PGLITE_OPTIONS);
+    }
     // Short path: Unix socket paths are limited to ~100 bytes.
     const socketDir = mkdtempSync(join(tmpdir(), 'hissuno-pg-'));
     const server = new PGLiteSocketServer({ db, path: join(socketDir, '.s.PGSQL.5432') });
