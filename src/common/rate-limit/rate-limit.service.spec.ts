@@ -1,3 +1,4 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config';
 import { AppError } from '../app-error';
@@ -77,6 +78,22 @@ describe(RateLimitService.name, () => {
       for (let i = 0; i < 3; i++) await service.consume(limit, 'a');
       await refusal(service.consume(limit, 'a'));
     });
+  });
+
+  it('fails closed with 503 when the store fails otherwise than by refusing', async () => {
+    const service = await start();
+    const store = jest
+      .spyOn(RateLimiterMemory.prototype, 'consume')
+      .mockRejectedValueOnce(new Error('store corrupted'));
+    try {
+      const error = await refusal(service.consume(rule('broken'), 'a'));
+      expect(error).toMatchObject({ status: 503, code: 'service_unavailable' });
+      expect(error.headers?.['Retry-After']).toMatch(/^\d+$/);
+      await service.consume(rule('broken'), 'a'); // the store works again: counted as usual
+    } finally {
+      store.mockRestore();
+      await service.onApplicationShutdown();
+    }
   });
 
   it('keys the widget limit by client address and project', () => {

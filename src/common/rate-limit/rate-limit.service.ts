@@ -57,8 +57,11 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
       await this.limiterFor(rule).consume(key);
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) throw tooManyRequests(rule, rejection.msBeforeNext);
-      // Not a refusal but a store failure the fallback could not absorb: let the request pass.
-      this.logger.warn({ err: rejection, rule: rule.name }, 'rate limit store failed');
+      // Not a refusal but a store failure the memory fallback could not absorb: fail closed.
+      // Letting the request pass would switch the limit off for as long as the store fails,
+      // which is when a flood is most likely (an unreachable Redis is absorbed above).
+      this.logger.error({ err: rejection, rule: rule.name }, 'rate limit store failed');
+      throw AppError.unavailable('The rate limit could not be checked; retry shortly.');
     }
   }
 
