@@ -1,3 +1,4 @@
+import { QueryFailedError } from 'typeorm';
 import { createLogger, redactSecrets } from './logging';
 
 describe(redactSecrets.name, () => {
@@ -35,5 +36,31 @@ describe(redactSecrets.name, () => {
     expect(lines[0]).not.toContain(secretKey);
     expect(lines[0]).not.toContain(jwt);
     expect(lines[0]).not.toContain('abc');
+  });
+});
+
+describe('logged database errors', () => {
+  it('never carry the query parameters nor the row values', () => {
+    const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
+    const driverError = Object.assign(new Error('null value in column "name" violates not-null'), {
+      code: '23502',
+      detail: `Failing row contains (ada@example.com, ${hash}, null).`,
+    });
+    const error = new QueryFailedError(
+      'INSERT INTO users (email, password_hash) VALUES ($1, $2)',
+      ['ada@example.com', hash],
+      driverError,
+    );
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => lines.push(line) });
+    logger.error({ err: error, requestId: 'r-1' }, 'unhandled error');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(hash);
+    expect(lines[0]).not.toContain('ada@example.com');
+    // What helps to debug stays: the message, the SQLSTATE, the query text.
+    const logged = JSON.parse(lines[0]).err;
+    expect(logged).toMatchObject({ type: 'QueryFailedError', code: '23502' });
+    expect(logged.query).toContain('INSERT INTO users');
+    expect(logged.message).toContain('not-null');
   });
 });

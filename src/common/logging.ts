@@ -35,6 +35,32 @@ export function redactSecrets(line: string): string {
   );
 }
 
+/**
+ * What a database error carries besides its message: the query's parameters, and in `detail`
+ * the values of a row ("Failing row contains (…)", "Key (email)=(…)"). Either can hold a
+ * password hash or an email, so neither is ever logged, at any depth (TypeORM's
+ * QueryFailedError repeats the driver's error as `driverError`).
+ */
+const DATABASE_VALUE_FIELDS = ['parameters', 'detail', 'where'];
+
+function withoutDatabaseValues(serialized: Record<string, unknown>, depth = 0): void {
+  for (const field of DATABASE_VALUE_FIELDS) delete serialized[field];
+  if (depth > 3) return;
+  for (const value of Object.values(serialized)) {
+    if (typeof value === 'object' && value !== null) {
+      withoutDatabaseValues(value as Record<string, unknown>, depth + 1);
+    }
+  }
+}
+
+/** pino's error serializer, without what a database error says about the data. */
+export function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  withoutDatabaseValues(serialized);
+  return serialized;
+}
+
 /** JSON logs; every line is scrubbed for secret shapes just before it is written. */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -51,6 +77,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         ],
         censor: '[REDACTED]',
       },
+      serializers: { err: serializeError },
       hooks: { streamWrite: redactSecrets },
     },
     destination,
