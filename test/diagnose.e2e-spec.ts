@@ -201,7 +201,8 @@ describeEachDatabase('widget security diagnostics', (ctx) => {
       code: 'token_expired',
       detail: expect.stringMatching(/expired .* ago/),
     });
-    expect(expired.body.token).toMatchObject({ keyEpoch: null, expiresAt: expect.any(String) });
+    // API.md §8: the key that verified the signature is named for claim failures too.
+    expect(expired.body.token).toMatchObject({ keyEpoch: 3, expiresAt: expect.any(String) });
     const blocked = await diagnose({ origin: 'https://evil.example', token: 'abc' });
     expect(blocked.body.checks.map((c: { outcome: string }) => c.outcome)).toEqual([
       'pass',

@@ -62,8 +62,9 @@ export interface WidgetDenied {
   projectId: string | null;
   origin: string | null;
   /**
-   * For token_key_rotated: the retired key's epoch. For secret_key_exposed with
-   * `currentKeyExposed`: the epoch of the exposed (current) key.
+   * For token_key_rotated: the retired key's epoch; for the claim failures (token_expired,
+   * token_not_yet_valid, token_claims_invalid): the key that verified the signature. For
+   * secret_key_exposed with `currentKeyExposed`: the epoch of the exposed (current) key.
    */
   keyEpoch: number | null;
   /** Set when the Authorization header or the body held this project's current secret key. */

@@ -128,14 +128,17 @@ describe('WidgetAccessService.diagnose', () => {
     expect(unknown.checks.map((c) => c.outcome)).toEqual(['fail', 'skipped', 'skipped']);
   });
 
-  it('shows a refused token for diagnosis, with the retired epoch it matched', async () => {
+  it('shows a refused token for diagnosis, with the epoch of the key it matched', async () => {
     const rotated = await diagnose(LOCKED, APP, node({ exp: NOW_S + 600 }, K.retired));
     expect(rotated.token).toMatchObject({ claims: { userId: 'u1' }, keyEpoch: 1 });
     const expired = await diagnose(LOCKED, APP, node({ exp: NOW_S - 61 }));
+    // The key that verified the signature is named for claim failures too (API.md §8).
     expect(expired.token).toMatchObject({
       expiresAt: new Date((NOW_S - 61) * 1000),
-      keyEpoch: null,
+      keyEpoch: 3,
     });
+    const foreign = await diagnose(LOCKED, APP, node({ exp: NOW_S - 61 }, K.foreign));
+    expect(foreign.token).toMatchObject({ keyEpoch: null });
     expect((await diagnose(LOCKED, APP, 'not-a-token')).token).toBeNull();
   });
 

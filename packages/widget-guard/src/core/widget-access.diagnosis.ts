@@ -99,6 +99,14 @@ function passed(
   return 'No token was sent and this project does not require one: the caller is anonymous (unverified identity).';
 }
 
+/** Refusals of a token whose signature matched a key of the project: that key is named. */
+const SIGNED_FAILURES: ReadonlySet<string> = new Set([
+  'token_key_rotated',
+  'token_expired',
+  'token_not_yet_valid',
+  'token_claims_invalid',
+]);
+
 function tokenView(decision: WidgetDecision, token: string | null): WidgetTokenView | null {
   if (decision.allowed && decision.token !== null) {
     const { header, claims, expiresAtMs } = decision.token;
@@ -125,7 +133,7 @@ function tokenView(decision: WidgetDecision, token: string | null): WidgetTokenV
     header: shown(decoded.header, 0) as Record<string, unknown>,
     claims: shown(decoded.payload, 0) as Record<string, unknown>,
     expiresAt: typeof exp === 'number' ? dateOf(exp * 1000) : null,
-    keyEpoch: !decision.allowed && decision.code === 'token_key_rotated' ? decision.keyEpoch : null,
+    keyEpoch: !decision.allowed && SIGNED_FAILURES.has(decision.code) ? decision.keyEpoch : null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { fail } from './token-errors';
+import { fail as failWith, type TokenErrorCode } from './token-errors';
 import type { TokenCheck } from './token-result';
 
 const MAX_USER_ID_LENGTH = 255;
@@ -31,6 +31,8 @@ export function checkClaims(
   policy: ClaimPolicy,
 ): TokenCheck {
   const { exp, userId, userMetadata } = payload;
+  // Every failure names the key that verified the signature (diagnose shows it, API.md §8).
+  const fail = (code: TokenErrorCode, detail: string) => failWith(code, detail, keyEpoch);
   if (!isTime(exp)) {
     return fail('token_claims_invalid', 'The exp claim is missing or is not a number.');
   }
@@ -48,10 +50,15 @@ export function checkClaims(
       return fail('token_not_yet_valid', `The ${name} claim lies ${ahead} in the future.`);
     }
   }
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
+  if (
+    typeof userId !== 'string' ||
+    userId.length === 0 ||
+    userId.length > MAX_USER_ID_LENGTH ||
+    !isStorableText(userId)
+  ) {
     return fail(
       'token_claims_invalid',
-      `The userId claim must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters.`,
+      `The userId claim must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters, without NUL characters or lone surrogates.`,
     );
   }
   // null is treated like an absent userMetadata (PyJWT serialises None as null).
@@ -79,6 +86,15 @@ export function checkClaims(
   };
 }
 
+/**
+ * Text a database can store: PostgreSQL text and jsonb hold neither U+0000 nor half of a
+ * UTF-16 surrogate pair, both of which JSON can carry (`"\u0000"`, `"\ud800"`). A signed
+ * token with such a claim is still an invalid token (401), never a 400 or a 500 later.
+ */
+function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && text.isWellFormed();
+}
+
 function checkMetadata(metadata: unknown): string | null {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     return 'The userMetadata claim must be an object of string values.';
@@ -94,6 +110,9 @@ function checkMetadata(metadata: unknown): string | null {
     }
     if (typeof value !== 'string') {
       return 'The userMetadata claim must be an object of string values.';
+    }
+    if (!isStorableText(key) || !isStorableText(value)) {
+      return 'A userMetadata key or value holds a NUL character or a lone surrogate.';
     }
     if (value.length > MAX_METADATA_VALUE_LENGTH) {
       return `A userMetadata value is longer than ${MAX_METADATA_VALUE_LENGTH} characters.`;

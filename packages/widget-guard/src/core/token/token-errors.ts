@@ -12,7 +12,10 @@ export interface TokenFailure {
   code: TokenErrorCode;
   /** Human sentence for diagnostics; never contains a key nor the token. */
   detail: string;
-  /** Only for `token_key_rotated`: the epoch of the retired key the token matched. */
+  /**
+   * The epoch of the key the signature matched: the retired key for `token_key_rotated`,
+   * the verifying key for the claim failures (expired, not yet valid, claims invalid).
+   */
   keyEpoch?: number;
 }
 

@@ -42,6 +42,12 @@ const signed = (extra: object) => forge(HS, user(extra));
 // Customer docs: jsonwebtoken with expiresIn '24h' (iat pinned so exp is deterministic).
 const node = (claims: object = {}, key = K.e3, iat = NOW_S - 10) =>
   jwt.sign({ userId: 'u1', iat, ...claims }, key, { algorithm: 'HS256', expiresIn: '24h' });
+/** The same token with the 2 unused low bits of its signature's last character changed. */
+const unusedBitsChanged = (token: string) => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const index = alphabet.indexOf(token[token.length - 1]);
+  return token.slice(0, -1) + alphabet[index ^ 1];
+};
 const meta = (entries: number, keyLen = 1, valueLen = 1) =>
   Object.fromEntries(
     Array.from({ length: entries }, (_, i) => [`${i}`.padEnd(keyLen, 'k'), 'v'.repeat(valueLen)]),
@@ -132,6 +138,19 @@ const KEY_ROWS: Row[] = [
   ['jose, current key', 'ok', () => jose.ok],
   ['unknown key', SIG, () => node({}, K.foreign)],
   ['tampered payload', SIG, () => node().replace(/\.[^.]+\./, `.${b64(user())}.`)],
+  ['unused signature bits changed', SIG, () => unusedBitsChanged(node())],
+  ['unused bits changed, previous key', SIG, () => unusedBitsChanged(node({}, K.e2))],
+  ['unused bits changed, retired key', SIG, () => unusedBitsChanged(node({}, K.e1))],
+  [
+    'unused bits changed, crit: still malformed',
+    MAL,
+    () => unusedBitsChanged(forge({ ...HS, crit: ['x'] }, user())),
+  ],
+  [
+    'truncated signature, crit: still malformed',
+    MAL,
+    () => forge({ ...HS, crit: ['x'] }, user()).slice(0, -1),
+  ],
   ['unknown key + bad claims: signature first', SIG, () => forge(HS, { exp: 1 }, K.foreign)],
   ['previous key inside the grace', 'ok', () => node({}, K.e2), { epoch: 2 }],
   ['jose, previous key at grace end', 'ok', () => jose.previous, { epoch: 2, now: GRACE_END }],
@@ -149,12 +168,18 @@ const TIME_ROWS: Row[] = [
   ['exp is 1e999 (Infinity)', CLM, () => forge(HS, '{"userId":"u1","exp":1e999}')],
   ['exp 59 s ago', 'ok', () => signed({ exp: NOW_S - 59 })],
   ['exp 60 s ago', 'ok', () => signed({ exp: NOW_S - 60 })],
-  ['exp 61 s ago', EXP, () => signed({ exp: NOW_S - 61 })],
+  ['exp 61 s ago', EXP, () => signed({ exp: NOW_S - 61 }), { epoch: 3 }],
+  [
+    'exp 61 s ago, previous key',
+    EXP,
+    () => forge(HS, user({ exp: NOW_S - 61 }), K.e2),
+    { epoch: 2 },
+  ],
   ['jose, exp 61 s ago', EXP, () => jose.expired],
   ['expired beats a missing userId', EXP, () => forge(HS, { exp: NOW_S - 61 })],
   ['skew 0: exp 1 s ago', EXP, () => signed({ exp: NOW_S - 1 }), { cfg: { clockSkewSeconds: 0 } }],
   ['nbf 59 s ahead', 'ok', () => signed({ nbf: NOW_S + 59 })],
-  ['nbf 61 s ahead', NYV, () => signed({ nbf: NOW_S + 61 })],
+  ['nbf 61 s ahead', NYV, () => signed({ nbf: NOW_S + 61 }), { epoch: 3 }],
   ['jose, nbf 61 s ahead', NYV, () => jose.nbf61],
   ['iat 59 s ahead', 'ok', () => signed({ iat: NOW_S + 59 })],
   ['iat 61 s ahead', NYV, () => signed({ iat: NOW_S + 61 })],
@@ -166,7 +191,12 @@ const TIME_ROWS: Row[] = [
 ];
 
 const CLAIM_ROWS: Row[] = [
-  ['userId missing', CLM, () => node({ userId: undefined })],
+  ['userId missing', CLM, () => node({ userId: undefined }), { epoch: 3 }],
+  ['userId with NUL', CLM, () => node({ userId: 'a\u0000b' })],
+  ['userId with a lone surrogate', CLM, () => node({ userId: 'a\ud800' })],
+  ['userId with a surrogate pair', 'ok', () => node({ userId: 'a\ud83d\ude00' })],
+  ['userMetadata value with NUL', CLM, () => node({ userMetadata: { a: '\u0000' } })],
+  ['userMetadata key with a lone surrogate', CLM, () => node({ userMetadata: { '\udfff': 'v' } })],
   ['userId is a number', CLM, () => node({ userId: 42 })],
   ['userId empty', CLM, () => node({ userId: '' })],
   ['userId 255 chars', 'ok', () => node({ userId: 'u'.repeat(255) })],

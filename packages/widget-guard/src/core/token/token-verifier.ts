@@ -164,6 +164,25 @@ function buildHs256(key: SigningKey): Hs256 {
   }) as Hs256;
 }
 
+/**
+ * Whether a signature is spelled the one way its bytes encode to. An HS256 signature is 32
+ * bytes, 43 base64url characters whose last one carries 2 bits that encode nothing; base64
+ * decoders ignore them (as fast-jwt's does), so without this check each signed token would
+ * have 4 spellings that all verify. A token is then always one string: the verified-token
+ * cache, a logged or revoked token and the stats see the token the key signed, and a
+ * changed character always changes the answer. RFC 4648 §3.5 lets a decoder refuse such
+ * non-canonical encodings; the signature as sent is not the one the key makes, so it is
+ * token_signature_invalid (what the contract says of a signature no key matches).
+ */
+function isCanonical(signature: string): boolean {
+  return Buffer.from(signature, 'base64url').toString('base64url') === signature;
+}
+
+const NON_CANONICAL = fail(
+  'token_signature_invalid',
+  'The token signature is not the canonical base64url encoding of its bytes (its last character was changed).',
+);
+
 function attempt(verify: Hs256, token: string): Decoded | null {
   try {
     return verify(token);
@@ -240,17 +259,18 @@ export function createTokenVerifier(
 
   // Failure path only: the current key did not match a token that decoded fine.
   const afterMismatch = (token: string): Judgement => {
+    const signature = token.slice(token.lastIndexOf('.') + 1);
     // fast-jwt reports a non-base64url signature as a bad signature: malformed by contract.
-    if (!BASE64URL.test(token.slice(token.lastIndexOf('.') + 1))) {
-      return failed(fail('token_malformed', MALFORMED_DETAIL));
-    }
+    if (!BASE64URL.test(signature)) return failed(fail('token_malformed', MALFORMED_DETAIL));
+    const canonical = isCanonical(signature);
     // Whether its grace period still runs is decided per call (replay), like the time claims.
-    const byPrevious = previous && attempt(previous.verify, token);
+    const byPrevious = canonical && previous && attempt(previous.verify, token);
     if (byPrevious) return decodedBy(byPrevious, true);
     // fast-jwt checks crit only after the signature; a crit header is malformed, whatever key.
     if (Object.hasOwn(decodeUnverified(token).header, 'crit')) {
       return failed(fail('token_malformed', CRIT_DETAIL));
     }
+    if (!canonical) return failed(NON_CANONICAL);
     for (const key of retired) {
       if (attempt(key.verify, token)) return failed(rotated(key.epoch));
     }
@@ -271,6 +291,14 @@ export function createTokenVerifier(
       const code = error instanceof TokenError ? error.code : undefined;
       if (code === codes.invalidSignature) return afterMismatch(token);
       return failed(fail('token_malformed', (code && FAST_JWT_DETAILS[code]) || MALFORMED_DETAIL));
+    }
+    if (!isCanonical(token.slice(token.lastIndexOf('.') + 1))) {
+      // A crit header is malformed whatever the signature (as on the other paths).
+      return failed(
+        Object.hasOwn(decoded.header, 'crit')
+          ? fail('token_malformed', CRIT_DETAIL)
+          : NON_CANONICAL,
+      );
     }
     return decodedBy(decoded, false);
   };
