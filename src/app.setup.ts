@@ -71,6 +71,11 @@ export async function createApp(
     // routerOptions: the top-level option is deprecated (a warning at every boot).
     routerOptions: { maxParamLength: 1024 },
     requestIdHeader: false,
+    // `__proto__` and `constructor` keys are valid JSON: parsed as plain own keys (JSON.parse
+    // never sets a prototype), so that the validation pipe refuses them as unknown
+    // properties (400 validation_failed), not Fastify as a parse error (invalid_json).
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     genReqId: requestIdOf,
     // One line per request is written by our onResponse hook instead.
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,11 +1,33 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Allow, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
 import { PageQuery } from '../common/pagination';
+import { KeptAsSent } from '../common/validation';
 import { MAX_USER_ID_LENGTH } from '../conversations/conversation-identity';
 import { NoNulCharacters } from '../conversations/conversations.dto';
 
 export const MAX_PAGE_URL_LENGTH = 2048;
 export const MAX_PAGE_TITLE_LENGTH = 512;
+
+/**
+ * The page the widget runs on: an absolute http(s) URL, as the browser's location is.
+ * Anything else (`javascript:`, `data:`, a bare path) would be a link the dashboard shows.
+ */
+const HttpUrl = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'httpUrl',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return true; // IsString reports it
+        if (!/^https?:\/\//i.test(value)) return false;
+        try {
+          return ['http:', 'https:'].includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => '$property must be an absolute http:// or https:// URL',
+    },
+  });
 
 const USER_ID_DESCRIPTION =
   'Without a token: the visitor as your page names it (1..255 characters), stored as ' +
@@ -28,13 +50,20 @@ export class CreateWidgetSessionBody {
       '≤ 1024 characters). With a token: ignored.',
   })
   @Allow()
+  // Keys such as `constructor` or `toString` are the visitor's; checked by userMetadataErrors.
+  @KeptAsSent()
   userMetadata?: unknown;
 
-  @ApiPropertyOptional({ maxLength: MAX_PAGE_URL_LENGTH, example: 'https://myapp.com/pricing' })
+  @ApiPropertyOptional({
+    maxLength: MAX_PAGE_URL_LENGTH,
+    example: 'https://myapp.com/pricing',
+    description: 'An absolute http:// or https:// URL (anything else is 400).',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_PAGE_URL_LENGTH)
   @NoNulCharacters()
+  @HttpUrl()
   pageUrl?: string | null;
 
   @ApiPropertyOptional({ maxLength: MAX_PAGE_TITLE_LENGTH, example: 'Pricing' })
