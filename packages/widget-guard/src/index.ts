@@ -2,6 +2,8 @@
 // origin parser. Adapters: `@hissuno/widget-guard/nest`, `@hissuno/widget-guard/fastify`.
 export { WidgetAccessService } from './core/widget-access.service';
 export { createWidgetAccess } from './core/create-widget-access';
+export { RemoteWidgetStateSource } from './core/remote-state-source';
+export type { RemoteStateSourceOptions } from './core/remote-state-source';
 export type { WidgetAccessOptions } from './core/create-widget-access';
 export { denialBody, mergeVary, reportDecision } from './core/widget-http';
 export type { WidgetDenialBody } from './core/widget-http';
