@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import {
   Account,
   bearer,
@@ -22,7 +22,13 @@ import {
 import { DashboardPage, WidgetOnPage } from './helpers/browser-pages';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { createTestDatabase } from './helpers/test-database';
-import { mintToken, revealSecretKey, updateWidgetSecurity } from './helpers/widget-client';
+import {
+  mintToken,
+  revealSecretKey,
+  rotateSecretKey,
+  updateWidgetSecurity,
+  widgetUrl,
+} from './helpers/widget-client';
 
 /**
  * API.md §7b in a real browser: the widget loader on customer pages of two
@@ -327,7 +333,133 @@ describe('browser artefacts', () => {
       expect(hosts.tokenCalls.get(projectId)).toBe(2);
     });
 
-    it('rotation in the dashboard page: the old-token page fails, a refreshed token recovers', async () => {
+    /** The project's sessions as the dashboard lists them. */
+    const sessionsOf = async (owner: Account, projectId: string) =>
+      (
+        await app
+          .http()
+          .get(`/api/v1/projects/${projectId}/sessions`)
+          .set(bearer(owner.accessToken))
+      ).body.items as { id: string; messageCount: number }[];
+
+    it('widget: when a grace period ends and the backend signs with the new key, the conversation carries on', async () => {
+      const { owner, projectId, secretKey } = await setUp({
+        allowedOrigins: [hosts.allowedOrigin],
+      });
+      let currentKey = secretKey;
+      hosts.mint = (project) => (project === projectId ? mintToken(currentKey, grace) : null);
+      const customer = await open(hosts.url(hosts.allowedOrigin, 'identified', projectId));
+      await customer.widget.open();
+      await customer.widget.send('Before the rotation');
+      await customer.widget.messages('user').filter({ hasText: 'Before the rotation' }).waitFor();
+      // Closed, so no poll runs while the grace period ends; the page keeps its old token.
+      await customer.widget.close();
+      currentKey = await rotateSecretKey(app.http(), owner.accessToken, projectId, 2);
+      const oldToken = mintToken(secretKey, grace);
+      await eventually(
+        'the end of the grace period',
+        async () =>
+          (
+            await app
+              .http()
+              .get(widgetUrl(projectId, '/config'))
+              .set('Origin', hosts.allowedOrigin)
+              .set(bearer(oldToken))
+          ).body.code === 'token_key_rotated',
+        15_000,
+      );
+      expect(hosts.tokenCalls.get(projectId)).toBe(1);
+
+      await customer.widget.open();
+      await eventually('a token asked for', () => hosts.tokenCalls.get(projectId) === 2);
+      await customer.widget.send('After the grace period');
+      await customer.widget
+        .messages('user')
+        .filter({ hasText: 'After the grace period' })
+        .waitFor();
+      expect(await customer.widget.messages('user').allTextContents()).toEqual([
+        'Before the rotation',
+        'After the grace period',
+      ]);
+      expect(hosts.tokenCalls.get(projectId)).toBe(2);
+      expect(customer.log.warnings).toEqual([]);
+      expect(await sessionsOf(owner, projectId)).toEqual([
+        expect.objectContaining({ messageCount: 2 }),
+      ]);
+      await screenshot(customer.page, 'widget-after-grace-ended');
+    });
+
+    it('widget: a failed send keeps the typed message; after a rotation without grace the new-key token sends it', async () => {
+      const { owner, projectId, secretKey } = await setUp({
+        allowedOrigins: [hosts.allowedOrigin],
+      });
+      let currentKey = secretKey;
+      hosts.mint = (project) => (project === projectId ? mintToken(currentKey, grace) : null);
+      const customer = await open(hosts.url(hosts.allowedOrigin, 'identified', projectId));
+      const { widget, page } = customer;
+      await widget.open();
+      await widget.send('Before the rotation');
+      await widget.messages('user').filter({ hasText: 'Before the rotation' }).waitFor();
+
+      // The network drops the next message: it stays in the input and the status says so.
+      const input = widget.panel.getByPlaceholder('Write a message…');
+      const dropPosts = (route: Route) =>
+        route.request().method() === 'POST' ? route.abort() : route.continue();
+      await page.route('**/api/v1/widget/**', dropPosts);
+      await widget.send('Typed mid-chat');
+      await widget.panel.locator('.status').getByText('your message is kept').waitFor();
+      expect(await input.inputValue()).toBe('Typed mid-chat');
+      await screenshot(page, 'widget-message-kept');
+      await page.unroute('**/api/v1/widget/**', dropPosts);
+
+      // A rotation without grace; the backend signs with the new key at once.
+      currentKey = await rotateSecretKey(app.http(), owner.accessToken, projectId, 0);
+      await widget.panel.getByRole('button', { name: 'Send' }).click();
+      await widget.messages('user').filter({ hasText: 'Typed mid-chat' }).waitFor();
+      expect(await input.inputValue()).toBe('');
+      // Whichever request met the rotation first (a poll or the send), one new token served both.
+      expect(hosts.tokenCalls.get(projectId)).toBe(2);
+      expect(customer.log.warnings).toEqual([]);
+      expect(problems(customer.log)).toEqual([]);
+      expect(await sessionsOf(owner, projectId)).toEqual([
+        expect.objectContaining({ messageCount: 2 }),
+      ]);
+    });
+
+    it('widget: HissunoWidget.setToken() swaps the token without a reload, in the same session', async () => {
+      const { owner, projectId, secretKey } = await setUp({
+        allowedOrigins: [hosts.allowedOrigin],
+      });
+      // The backend's endpoint answers once: a later token can only come from setToken.
+      hosts.mint = (project, call) =>
+        project === projectId && call === 1 ? mintToken(secretKey, grace) : null;
+      const customer = await open(hosts.url(hosts.allowedOrigin, 'identified', projectId));
+      await customer.widget.open();
+      await customer.widget.send('With the first token');
+      await customer.widget.messages('user').filter({ hasText: 'With the first token' }).waitFor();
+      const [session] = await sessionsOf(owner, projectId);
+      // Closed, so no poll meets the rotation before the page hands over the new token.
+      await customer.widget.close();
+      const newKey = await rotateSecretKey(app.http(), owner.accessToken, projectId, 0);
+      type Api = { HissunoWidget: { setToken(token: string): void } };
+      await customer.page.evaluate(
+        (token) => (globalThis as unknown as Api).HissunoWidget.setToken(token),
+        mintToken(newKey, grace),
+      );
+      await customer.widget.open();
+      await customer.widget.send('With the swapped token');
+      await customer.widget
+        .messages('user')
+        .filter({ hasText: 'With the swapped token' })
+        .waitFor();
+      expect(hosts.tokenCalls.get(projectId)).toBe(1);
+      expect(customer.log.warnings).toEqual([]);
+      expect(await sessionsOf(owner, projectId)).toEqual([
+        expect.objectContaining({ id: session.id, messageCount: 2 }),
+      ]);
+    });
+
+    it('rotation in the dashboard page: an old-key page is refused once its refresh is refused too, a new-key token recovers', async () => {
       const { owner, projectId, secretKey } = await setUp({
         allowedOrigins: [hosts.allowedOrigin],
       });
@@ -350,14 +482,17 @@ describe('browser artefacts', () => {
         .messages('user')
         .filter({ hasText: 'During the grace period' })
         .waitFor();
-      // ...and a rotation without one ends it at once: the open page's next request fails.
+      // ...and a rotation without one ends it at once: the open page's next request fails,
+      // the widget asks its callback once, which still signs with the old key, and gives up.
       // Closed meanwhile, so that request is the reopening's and not a poll racing the test.
       await customer.widget.close();
       const newKey = await dashboard.rotate('None: reject tokens of the current key at once');
       expect(newKey).not.toBe(graceKey);
       await screenshot(dashboard.page, 'dashboard-after-rotation');
+      const callsBefore = hosts.tokenCalls.get(projectId)!;
       await customer.widget.launcher.click();
       expect(await refusal(customer)).toContain('(token_key_rotated)');
+      expect(hosts.tokenCalls.get(projectId)).toBe(callsBefore + 1);
 
       // The customer's backend takes the new key; the page's next token carries on the history.
       currentKey = newKey;

@@ -7,6 +7,8 @@
  * script's own origin), data-token-callback (name of a global function returning a widget
  * token, or a promise of one), data-user-id (anonymous visitors only, unverified).
  * Without data-project-id, call window.HissunoWidget.init({ projectId, getToken, … }).
+ * window.HissunoWidget.setToken(token) hands the widget a refreshed token (a periodic
+ * refresh); it is used from the next request on, and the conversation is kept.
  *
  * A classic script with no dependencies and no globals but window.HissunoWidget: the whole
  * file is one closure, so nothing leaks into the host page.
@@ -15,7 +17,7 @@ interface HissunoWidgetOptions {
   projectId: string;
   /** Where the Hissuno API lives; default: the origin this script was loaded from. */
   apiBase?: string;
-  /** Returns a widget token minted by the customer's backend; asked again on token_expired. */
+  /** A token minted by the customer's backend; asked again on token_expired/token_key_rotated. */
   getToken?: () => unknown;
   /** Anonymous visitors only: client-provided, shown as unverified in the dashboard. */
   userId?: string;
@@ -26,6 +28,8 @@ interface HissunoWidgetApi {
   /** Starts the widget; resolves true once it is shown, false when it was refused. */
   init(options: HissunoWidgetOptions): Promise<boolean>;
   destroy(): void;
+  /** Replaces the token from the next request on; the conversation is kept. */
+  setToken(token: string): void;
 }
 
 (() => {
@@ -53,6 +57,8 @@ interface HissunoWidgetApi {
   }
 
   const FATAL_STATUS = new Set([401, 403, 404]);
+  /** Refusals a fresh token from the page can cure (a rotated key: its backend may sign anew). */
+  const STALE_TOKEN = new Set(['token_expired', 'token_key_rotated']);
   const POLL_MS = 5000;
 
   async function refusalOf(res: Response): Promise<Refusal> {
@@ -65,6 +71,7 @@ interface HissunoWidgetApi {
   /** The widget API of one project, seen from this page (its Origin is the browser's). */
   class WidgetClient {
     private token: string | null = null;
+    private asking: Promise<string | null> | null = null;
     private readonly base: string;
 
     constructor(private readonly options: HissunoWidgetOptions & { apiBase: string }) {
@@ -77,10 +84,15 @@ interface HissunoWidgetApi {
       return this.call('GET', '/config');
     }
 
-    /** A request; on 401 token_expired it asks the page for a new token once and retries. */
+    setToken(token: string): void {
+      this.token = token;
+    }
+
+    /** A request; refused for a stale token, it gets a new one once and retries. */
     async call<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
       const headers: Record<string, string> = {};
-      if (this.token) headers.Authorization = `Bearer ${this.token}`;
+      const sent = this.token;
+      if (sent) headers.Authorization = `Bearer ${sent}`;
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       let res: Response;
       try {
@@ -95,9 +107,14 @@ interface HissunoWidgetApi {
       }
       if (res.ok) return (await res.json()) as T;
       const refusal = await refusalOf(res);
-      if (refusal.code === 'token_expired' && this.options.getToken && !retried) {
-        this.token = await this.freshToken();
-        return this.call(method, path, body, true);
+      if (STALE_TOKEN.has(refusal.code) && !retried) {
+        // Replaced meanwhile (setToken, or a parallel request's refresh): just use that one.
+        if (this.token !== sent) return this.call(method, path, body, true);
+        if (this.options.getToken) {
+          this.asking ??= this.freshToken().finally(() => (this.asking = null));
+          this.token = await this.asking;
+          return this.call(method, path, body, true);
+        }
       }
       throw refusal;
     }
@@ -269,11 +286,11 @@ interface HissunoWidgetApi {
         await this.client.call('POST', path, { content });
         this.input.value = '';
         await this.refresh();
-      });
+      }, 'Not sent, your message is kept: ');
     }
 
     /** Runs a step; a refusal (origin, token, project) ends the widget, others are shown. */
-    private async guard(step: () => Promise<void>): Promise<void> {
+    private async guard(step: () => Promise<void>, failed = ''): Promise<void> {
       try {
         await step();
         this.status.textContent = '';
@@ -281,7 +298,7 @@ interface HissunoWidgetApi {
         const refusal =
           error instanceof Refusal ? error : new Refusal('error', String(error), false);
         if (refusal.fatal) return this.onRefused(refusal);
-        this.status.textContent = refusal.message;
+        this.status.textContent = failed + refusal.message;
       }
     }
 
@@ -305,11 +322,12 @@ interface HissunoWidgetApi {
     return Array.isArray(page) ? page : page.items;
   }
 
-  let current: { widget: ChatWidget | null; refused: boolean } | null = null;
+  type State = { widget: ChatWidget | null; client: WidgetClient | null; refused: boolean };
+  let current: State | null = null;
 
   async function init(options: HissunoWidgetOptions): Promise<boolean> {
     destroy();
-    const state: { widget: ChatWidget | null; refused: boolean } = { widget: null, refused: false };
+    const state: State = { widget: null, client: null, refused: false };
     current = state;
     // One warning per page load, however many requests were in flight when it was refused.
     const refuse = (refusal: Refusal): void => {
@@ -322,6 +340,7 @@ interface HissunoWidgetApi {
     };
     const apiBase = options.apiBase ?? scriptOrigin ?? location.origin;
     const client = new WidgetClient({ ...options, apiBase });
+    state.client = client;
     try {
       const { identity } = await client.start();
       await domReady();
@@ -347,7 +366,8 @@ interface HissunoWidgetApi {
 
   const script = document.currentScript as HTMLScriptElement | null;
   const scriptOrigin = script?.src ? new URL(script.src).origin : null;
-  const api: HissunoWidgetApi = { init, destroy };
+  const setToken = (token: string): void => current?.client?.setToken(token);
+  const api: HissunoWidgetApi = { init, destroy, setToken };
   Object.assign(window, { HissunoWidget: api });
 
   const data: DOMStringMap = script?.dataset ?? {};
