@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'jest.config.js', 'jest.faults.config.js', 'public/**', 'test/artifacts/**', 'packages/*/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'jest.config.js', 'jest.faults.config.js', 'public/**', 'test/artifacts/**', 'packages/*/dist/**', 'openapi/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

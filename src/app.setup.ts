@@ -1,10 +1,9 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
-import { API_KEY_SECURITY } from './api-keys/api-key-principal';
 import { AppModule } from './app.module';
 import { sendError, toAppError } from './common/api-exception.filter';
 import { createLogger, NestPinoLogger } from './common/logging';
@@ -12,6 +11,7 @@ import { requestIdOf } from './common/request-id';
 import { API_HEADERS, securityHeadersFor } from './common/security-headers';
 import { AppConfig } from './config';
 import { MetricsService } from './metrics/metrics.service';
+import { buildOpenApiDocument } from './openapi/document';
 
 export const API_PREFIX = 'api/v1';
 /** Paths outside the versioned API: operations and browser artefacts. */
@@ -148,29 +148,7 @@ export async function createApp(
   });
   app.enableCors(adminCors);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Hissuno settings API')
-      .setDescription(
-        'Widget security settings, secret keys and the widget guard. Errors share one body: ' +
-          '`{ statusCode, code, message, requestId, errors? }`.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .addBearerAuth(
-        {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'hsk_…',
-          description:
-            "A project API key (`Authorization: Bearer hsk_…`): accepted on the key's own " +
-            'project routes that list this scheme, with the rights of its role.',
-        },
-        API_KEY_SECURITY,
-      )
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }

@@ -35,7 +35,7 @@ export class SignupBody {
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
   password!: string;
 
-  @ApiPropertyOptional({ maxLength: 100, example: 'Ada Lovelace' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100, example: 'Ada Lovelace' })
   @IsOptional()
   @Transform(trim)
   @IsString()

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator';
 import { AppError } from '../common/app-error';
@@ -15,6 +15,15 @@ export class HealthController {
   @Public()
   @Get()
   @ApiOperation({ summary: 'Liveness and database reachability; 503 when the database is down' })
+  @ApiOkResponse({
+    description: 'Up, and the database answers.',
+    schema: {
+      type: 'object',
+      required: ['status', 'database'],
+      additionalProperties: false,
+      properties: { status: { enum: ['ok'] }, database: { enum: ['up'] } },
+    },
+  })
   async check(): Promise<{ status: 'ok'; database: 'up' }> {
     try {
       await this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);

@@ -55,6 +55,8 @@ export class CreateWidgetSessionBody {
   userMetadata?: unknown;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     maxLength: MAX_PAGE_URL_LENGTH,
     example: 'https://myapp.com/pricing',
     description: 'An absolute http:// or https:// URL (anything else is 400).',
@@ -66,7 +68,12 @@ export class CreateWidgetSessionBody {
   @HttpUrl()
   pageUrl?: string | null;
 
-  @ApiPropertyOptional({ maxLength: MAX_PAGE_TITLE_LENGTH, example: 'Pricing' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: MAX_PAGE_TITLE_LENGTH,
+    example: 'Pricing',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_PAGE_TITLE_LENGTH)

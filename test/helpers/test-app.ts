@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup';
 import { AppConfig, validateEnv } from '../../src/config';
+import { checkedRequest } from './checked-http';
 import { createTestDatabase, databaseKinds, DatabaseKind, TestDatabase } from './test-database';
 
 export interface TestApp {
@@ -62,7 +63,7 @@ export async function startTestApp(
     config,
     db,
     logs,
-    http: () => request(app.getHttpServer()),
+    http: () => checkedRequest(app.getHttpServer()),
     close: () => app.close(),
   };
 }
