@@ -317,7 +317,7 @@ export interface paths {
         delete?: never;
         /**
          * CORS preflight of the widget API
-         * @description Checks the project and the origin only (a preflight carries no token). Allowed: 204 with Access-Control-Allow-Origin echoing the origin, Vary: Origin, Allow-Methods, Allow-Headers (Authorization, Content-Type) and Max-Age. Unknown project: 404 project_not_found; blocked origin: 403 origin_not_allowed; neither carries an allowing header. Preflights count toward the widget rate limit (429 rate_limited).
+         * @description Checks the project and the origin only (a preflight carries no token). Allowed: 204 with Access-Control-Allow-Origin echoing the origin, Vary: Origin, Allow-Methods, Allow-Headers (Authorization, Content-Type) and Max-Age. Unknown project: 404 project_not_found; blocked origin: 403 origin_not_allowed; neither carries an allowing header. Preflights count toward the widget rate limits (429 rate_limited): RATE_LIMIT_WIDGET_ANY_PER_MINUTE per address before any lookup, then the per-project one.
          */
         options: operations["WidgetPreflightController_preflight"];
         head?: never;
@@ -680,7 +680,7 @@ export interface components {
             /** @description Refuse widget requests without a valid token. Only true or false (null is 400). */
             requireToken?: boolean;
             /**
-             * @description Replaces the whole list. Exact origins `scheme://host[:port]` (http or https) or wildcards `*.example.com` (https, default port, any subdomain depth, not the apex). Stored normalized: lower case, punycode, default ports and a lone trailing "/" dropped, `https://*.x.com` stored as `*.x.com`, duplicates removed in order. Empty = every origin allowed (development). Each bad entry gets its own error at `allowedOrigins[i]`.
+             * @description Replaces the whole list. Exact origins `scheme://host[:port]` (http or https) or wildcards `*.example.com` (https, default port, any subdomain depth, not the apex). Stored normalized: lower case, punycode, default ports and a lone trailing "/" dropped, `https://*.x.com` stored as `*.x.com`, duplicates removed in order. Hosts are normalized exactly as the WHATWG URL Standard does (UTS #46 non-transitional: `https://ẞ.com` → `https://xn--zca.com`), so the stored form is what a browser sends in `Origin`. A wildcard over a public suffix (`*.co.uk`, `*.github.io`) or over a domain below which the Public Suffix List names suffixes (`*.amazonaws.com`) is refused. Empty = every origin allowed (development). Each bad entry gets its own error at `allowedOrigins[i]`.
              * @example [
              *       "https://myapp.com",
              *       "*.myapp.com",
@@ -4286,7 +4286,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description rate_limited: over the widget rate limit of the client address and project (Retry-After), when the app binds one; readable cross-origin like the 403. */
+            /** @description rate_limited: over a widget rate limit (Retry-After), when the app binds one: of the client address for every request, unknown ids included, then of the address and project; readable cross-origin like the 403. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -4411,7 +4411,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description rate_limited: over the widget rate limit of the client address and project (Retry-After), when the app binds one; readable cross-origin like the 403. */
+            /** @description rate_limited: over a widget rate limit (Retry-After), when the app binds one: of the client address for every request, unknown ids included, then of the address and project; readable cross-origin like the 403. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -4581,7 +4581,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description rate_limited: over the widget rate limit of the client address and project (Retry-After), when the app binds one; readable cross-origin like the 403. */
+            /** @description rate_limited: over a widget rate limit (Retry-After), when the app binds one: of the client address for every request, unknown ids included, then of the address and project; readable cross-origin like the 403. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -4707,7 +4707,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description rate_limited: over the widget rate limit of the client address and project (Retry-After), when the app binds one; readable cross-origin like the 403. */
+            /** @description rate_limited: over a widget rate limit (Retry-After), when the app binds one: of the client address for every request, unknown ids included, then of the address and project; readable cross-origin like the 403. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -4863,7 +4863,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description rate_limited: over the widget rate limit of the client address and project (Retry-After), when the app binds one; readable cross-origin like the 403. */
+            /** @description rate_limited: over a widget rate limit (Retry-After), when the app binds one: of the client address for every request, unknown ids included, then of the address and project; readable cross-origin like the 403. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+/* global require, __dirname, process, console -- a CommonJS script run by node */
+/* eslint-disable @typescript-eslint/no-require-imports */
 // `npm run openapi`: writes the document the built app serves at /docs/openapi.json to
 // openapi/openapi.json, and the TypeScript types of it (openapi-typescript) to
 // openapi/schema.d.ts. Both are committed; test/openapi.e2e-spec.ts fails when they are stale.
