@@ -30,7 +30,7 @@ describe('the committed OpenAPI document', () => {
       stdio: 'pipe',
       encoding: 'utf8',
     });
-    expect(out).not.toMatch(/\berror\b/i);
+    expect(out).not.toMatch(/Error was generated/);
   });
 
   it('has types in openapi/schema.d.ts that openapi-typescript makes of it now', () => {

@@ -197,6 +197,8 @@ function completeOperation(method: string, path: string, op: Json): void {
 export function completeDocument(generated: OpenAPIObject): OpenAPIObject {
   const doc = withoutNullable(generated) as Json;
   doc.openapi = '3.1.0';
+  // As package.json: not licensed for use outside Hissuno.
+  doc.info = { ...doc.info, license: { name: 'UNLICENSED' } };
   doc.components = {
     ...doc.components,
     schemas: { ...COMPONENTS.schemas, ...doc.components?.schemas },
