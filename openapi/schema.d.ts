@@ -135,6 +135,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{projectId}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's API keys, newest first (owner, admin; users only)
+         * @description Revoked keys are not listed; expired ones are, with their `expiresAt`.
+         */
+        get: operations["ApiKeysController_list"];
+        put?: never;
+        /**
+         * Create an API key (owner, admin; users only)
+         * @description The answer holds the key, `hsk_` + 43 base64url characters, this once (Cache-Control: no-store); the service keeps only its SHA-256 digest. Send it as `Authorization: Bearer hsk_…` on this project’s routes, with the rights of `role`. At most 25 keys per project (revoked and expired ones do not count). Audited as `api_key.created`.
+         */
+        post: operations["ApiKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/api-keys/{apiKeyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key (owner, admin; users only)
+         * @description The key answers 401 `unauthorized` from then on, on every instance within 1 second. Audited as `api_key.revoked`.
+         */
+        delete: operations["ApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/widget/secret-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reveal the current secret key (owner, admin)
+         * @description Answered with Cache-Control: no-store. Every reveal is written to the audit log (`widget.secret_key.revealed`, with the epoch only).
+         */
+        get: operations["SecretKeysController_reveal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/widget/secret-key/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the secret key (owner, admin)
+         * @description Makes a new key at keyEpoch + 1 and returns it (Cache-Control: no-store). Concurrent rotations serialize. The body may be omitted (grace 0). With grace 0, tokens signed by the old key answer 401 token_key_rotated at once; with G > 0 they stay valid until previousKeyExpiresAt. Only one previous key is kept: rotating again ends a running grace at once. Takes effect on every instance within 1 second. Audited as `widget.secret_key.rotated` with `{ keyEpoch, gracePeriodSeconds }`.
+         */
+        post: operations["SecretKeysController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/widget/security/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Widget guard statistics (any member)
+         * @description How the widget guard answered this project’s widget requests over the window (`1h`, `24h` (default) or `7d`), counted by every instance in minute buckets and at most 15 s behind. With requireToken off, the share of `verified` tells whether enforcement is safe to turn on; `byKeyEpoch` tells when a previous key is no longer used. Requests for unknown project ids are not counted, nor are diagnoses.
+         */
+        get: operations["WidgetStatsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects": {
         parameters: {
             query?: never;
@@ -220,46 +324,6 @@ export interface paths {
         patch: operations["MembersController_changeRole"];
         trace?: never;
     };
-    "/api/v1/projects/{projectId}/widget/secret-key": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Reveal the current secret key (owner, admin)
-         * @description Answered with Cache-Control: no-store. Every reveal is written to the audit log (`widget.secret_key.revealed`, with the epoch only).
-         */
-        get: operations["SecretKeysController_reveal"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{projectId}/widget/secret-key/rotate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Rotate the secret key (owner, admin)
-         * @description Makes a new key at keyEpoch + 1 and returns it (Cache-Control: no-store). Concurrent rotations serialize. The body may be omitted (grace 0). With grace 0, tokens signed by the old key answer 401 token_key_rotated at once; with G > 0 they stay valid until previousKeyExpiresAt. Only one previous key is kept: rotating again ends a running grace at once. Takes effect on every instance within 1 second. Audited as `widget.secret_key.rotated` with `{ keyEpoch, gracePeriodSeconds }`.
-         */
-        post: operations["SecretKeysController_rotate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/projects/{projectId}/widget/security": {
         parameters: {
             query?: never;
@@ -320,26 +384,6 @@ export interface paths {
          * @description Checks the project and the origin only (a preflight carries no token). Allowed: 204 with Access-Control-Allow-Origin echoing the origin, Vary: Origin, Allow-Methods, Allow-Headers (Authorization, Content-Type) and Max-Age. Unknown project: 404 project_not_found; blocked origin: 403 origin_not_allowed; neither carries an allowing header. Preflights count toward the widget rate limits (429 rate_limited): RATE_LIMIT_WIDGET_ANY_PER_MINUTE per address before any lookup, then the per-project one.
          */
         options: operations["WidgetPreflightController_preflight"];
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projects/{projectId}/widget/security/stats": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Widget guard statistics (any member)
-         * @description How the widget guard answered this project’s widget requests over the window (`1h`, `24h` (default) or `7d`), counted by every instance in minute buckets and at most 15 s behind. With requireToken off, the share of `verified` tells whether enforcement is safe to turn on; `byKeyEpoch` tells when a previous key is no longer used. Requests for unknown project ids are not counted, nor are diagnoses.
-         */
-        get: operations["WidgetStatsController_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
         head?: never;
         patch?: never;
         trace?: never;
@@ -496,8 +540,15 @@ export interface components {
         AuditActorResponse: {
             /** Format: uuid */
             userId: string | null;
-            /** @description The email at the time of the action; both fields are null for system actions. */
+            /** @description The email at the time of the action; null for system actions and for actions done with an API key. */
             email: string | null;
+            /**
+             * Format: uuid
+             * @description The API key the action was done with (`userId` and `email` are then null).
+             */
+            apiKeyId: string | null;
+            /** @description The API key's name at the time. */
+            apiKeyName: string | null;
         };
         AuditEntryResponse: {
             /** Format: uuid */
@@ -559,6 +610,154 @@ export interface components {
             currentPassword: string;
             newPassword: string;
         };
+        CreateApiKeyBody: {
+            /** @example CI: rotate the widget key */
+            name: string;
+            /**
+             * @description The rights of a member with this role (never `owner`).
+             * @enum {string}
+             */
+            role: "admin" | "viewer";
+            /** @description Days until the key stops working; absent or null: it never expires. */
+            expiresInDays?: number | null;
+        };
+        ApiKeyCreatorResponse: {
+            /** Format: uuid */
+            userId: string | null;
+            /** @description The email at the time. */
+            email: string | null;
+        };
+        CreatedApiKeyResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "viewer";
+            /**
+             * @description The key's first 12 characters.
+             * @example hsk_3fA9xQ2b
+             */
+            keyPrefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description Updated in the background, at most about once a minute.
+             */
+            lastUsedAt: string | null;
+            createdBy: components["schemas"]["ApiKeyCreatorResponse"];
+            /** @description The key, shown this once (Cache-Control: no-store): only its digest is kept. Send it as `Authorization: Bearer hsk_…`. */
+            key: string;
+        };
+        ApiKeyResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "viewer";
+            /**
+             * @description The key's first 12 characters.
+             * @example hsk_3fA9xQ2b
+             */
+            keyPrefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description Updated in the background, at most about once a minute.
+             */
+            lastUsedAt: string | null;
+            createdBy: components["schemas"]["ApiKeyCreatorResponse"];
+        };
+        ApiKeyPage: {
+            items: components["schemas"]["ApiKeyResponse"][];
+            /** @description Pass as `?cursor=` for older keys. */
+            nextCursor: string | null;
+        };
+        SecretKeyResponse: {
+            /** @description The whole string is the HS256 key your backend signs widget tokens with. Keep it server-side. */
+            secretKey: string;
+            /** @description The epoch of this key; +1 on every rotation, starting at 1. */
+            keyEpoch: number;
+            /**
+             * Format: date-time
+             * @description When this key was created.
+             */
+            createdAt: string;
+        };
+        RotateSecretKeyDto: {
+            /**
+             * @description How long tokens signed by the key being replaced stay valid. 0 (the default) rejects them from the moment the response is sent. Rotating again ends any running grace at once.
+             * @default 0
+             */
+            gracePeriodSeconds: number;
+        };
+        RotatedSecretKeyResponse: {
+            /** @description The whole string is the HS256 key your backend signs widget tokens with. Keep it server-side. */
+            secretKey: string;
+            /** @description The new epoch: exactly one more than before this rotation. */
+            keyEpoch: number;
+            /** Format: date-time */
+            rotatedAt: string;
+            /**
+             * Format: date-time
+             * @description rotatedAt + gracePeriodSeconds: until then tokens signed by the replaced key are still accepted. null when the grace period was 0.
+             */
+            previousKeyExpiresAt: string | null;
+        };
+        KeyEpochUsage: {
+            /** @description Requests whose token this key verified. */
+            verified: number;
+            /**
+             * Format: date-time
+             * @description The last such request.
+             */
+            lastSeenAt: string;
+        };
+        WidgetStatsResponse: {
+            /** @enum {string} */
+            window: "1h" | "24h" | "7d";
+            /**
+             * Format: date-time
+             * @description Start of the first minute counted (`to` minus the window, to the minute).
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Now.
+             */
+            to: string;
+            /** @description Every widget request judged by the guard. */
+            total: number;
+            /**
+             * @description Requests per outcome: verified, anonymous, origin_not_allowed, token_required, token_malformed, token_signature_invalid, token_key_rotated, token_claims_invalid, token_expired, token_not_yet_valid, secret_key_exposed (every one present).
+             * @example {
+             *       "verified": 120,
+             *       "anonymous": 30,
+             *       "token_expired": 2,
+             *       "origin_not_allowed": 0
+             *     }
+             */
+            byOutcome: {
+                [key: string]: number;
+            };
+            /**
+             * @description Verified requests per key epoch, for the epochs used in the window: once a previous key has no recent use, ending its grace is safe.
+             * @example {
+             *       "2": {
+             *         "verified": 3,
+             *         "lastSeenAt": "2026-11-23T10:00:00.000Z"
+             *       }
+             *     }
+             */
+            byKeyEpoch: {
+                [key: string]: components["schemas"]["KeyEpochUsage"];
+            };
+        };
         ProjectBody: {
             /** @example My app */
             name: string;
@@ -610,37 +809,6 @@ export interface components {
         UpdateMemberBody: {
             /** @enum {string} */
             role: "admin" | "viewer";
-        };
-        SecretKeyResponse: {
-            /** @description The whole string is the HS256 key your backend signs widget tokens with. Keep it server-side. */
-            secretKey: string;
-            /** @description The epoch of this key; +1 on every rotation, starting at 1. */
-            keyEpoch: number;
-            /**
-             * Format: date-time
-             * @description When this key was created.
-             */
-            createdAt: string;
-        };
-        RotateSecretKeyDto: {
-            /**
-             * @description How long tokens signed by the key being replaced stay valid. 0 (the default) rejects them from the moment the response is sent. Rotating again ends any running grace at once.
-             * @default 0
-             */
-            gracePeriodSeconds: number;
-        };
-        RotatedSecretKeyResponse: {
-            /** @description The whole string is the HS256 key your backend signs widget tokens with. Keep it server-side. */
-            secretKey: string;
-            /** @description The new epoch: exactly one more than before this rotation. */
-            keyEpoch: number;
-            /** Format: date-time */
-            rotatedAt: string;
-            /**
-             * Format: date-time
-             * @description rotatedAt + gracePeriodSeconds: until then tokens signed by the replaced key are still accepted. null when the grace period was 0.
-             */
-            previousKeyExpiresAt: string | null;
         };
         WidgetSecurityResponse: {
             requireToken: boolean;
@@ -752,55 +920,6 @@ export interface components {
             identity: components["schemas"]["IdentityResponse"] | null;
             /** @description The token sent, when it decodes as a JWT; null otherwise or when none. */
             token: components["schemas"]["DiagnosisToken"] | null;
-        };
-        KeyEpochUsage: {
-            /** @description Requests whose token this key verified. */
-            verified: number;
-            /**
-             * Format: date-time
-             * @description The last such request.
-             */
-            lastSeenAt: string;
-        };
-        WidgetStatsResponse: {
-            /** @enum {string} */
-            window: "1h" | "24h" | "7d";
-            /**
-             * Format: date-time
-             * @description Start of the first minute counted (`to` minus the window, to the minute).
-             */
-            from: string;
-            /**
-             * Format: date-time
-             * @description Now.
-             */
-            to: string;
-            /** @description Every widget request judged by the guard. */
-            total: number;
-            /**
-             * @description Requests per outcome: verified, anonymous, origin_not_allowed, token_required, token_malformed, token_signature_invalid, token_key_rotated, token_claims_invalid, token_expired, token_not_yet_valid, secret_key_exposed (every one present).
-             * @example {
-             *       "verified": 120,
-             *       "anonymous": 30,
-             *       "token_expired": 2,
-             *       "origin_not_allowed": 0
-             *     }
-             */
-            byOutcome: {
-                [key: string]: number;
-            };
-            /**
-             * @description Verified requests per key epoch, for the epochs used in the window: once a previous key has no recent use, ending its grace is safe.
-             * @example {
-             *       "2": {
-             *         "verified": 3,
-             *         "lastSeenAt": "2026-11-23T10:00:00.000Z"
-             *       }
-             *     }
-             */
-            byKeyEpoch: {
-                [key: string]: components["schemas"]["KeyEpochUsage"];
-            };
         };
         VisitorResponse: {
             /**
@@ -1644,6 +1763,780 @@ export interface operations {
                 };
             };
             /** @description `rate_limited`: over the limit; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 429;
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description The database is unreachable; retry after `Retry-After` seconds. Nothing was written. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 503;
+                        /** @enum {unknown} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysController_list: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (opaque). */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                projectId: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPage"];
+                };
+            };
+            /** @description `validation_failed`: a bad `limit` or `cursor`. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 400;
+                        /** @enum {unknown} */
+                        code?: "bad_request" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: no valid access token. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden`: viewers, and every API key (keys never manage keys), cannot do this. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 403;
+                        /** @enum {unknown} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `project_not_found`: no such project, or the caller is not a member. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 404;
+                        /** @enum {unknown} */
+                        code?: "project_not_found";
+                    };
+                };
+            };
+            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 429;
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description The database is unreachable; retry after `Retry-After` seconds. Nothing was written. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 503;
+                        /** @enum {unknown} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKeyResponse"];
+                };
+            };
+            /** @description `validation_failed`: `name` not 1..100 characters, `role` not admin or viewer, `expiresInDays` not an integer 1..365 or null. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 400;
+                        /** @enum {unknown} */
+                        code?: "bad_request" | "validation_failed" | "invalid_json";
+                    };
+                };
+            };
+            /** @description `unauthorized`: no valid access token. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden`: viewers, and every API key (keys never manage keys), cannot do this. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 403;
+                        /** @enum {unknown} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `project_not_found`: no such project, or the caller is not a member. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 404;
+                        /** @enum {unknown} */
+                        code?: "project_not_found";
+                    };
+                };
+            };
+            /** @description The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 413;
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 415;
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `quota_exceeded`: the project has 25 API keys already. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 429;
+                        /** @enum {unknown} */
+                        code?: "rate_limited" | "quota_exceeded";
+                    };
+                };
+            };
+            /** @description The database is unreachable; retry after `Retry-After` seconds. Nothing was written. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 503;
+                        /** @enum {unknown} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                apiKeyId: string;
+                projectId: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a malformed path, body or parameter. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 400;
+                        /** @enum {unknown} */
+                        code?: "bad_request" | "validation_failed";
+                    };
+                };
+            };
+            /** @description `unauthorized`: no valid access token. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden`: viewers, and every API key (keys never manage keys), cannot do this. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 403;
+                        /** @enum {unknown} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `project_not_found`: no such project, or the caller is not a member. `api_key_not_found`: no such key here, or already revoked. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 404;
+                        /** @enum {unknown} */
+                        code?: "project_not_found" | "api_key_not_found";
+                    };
+                };
+            };
+            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 429;
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description The database is unreachable; retry after `Retry-After` seconds. Nothing was written. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 503;
+                        /** @enum {unknown} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    SecretKeysController_reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The current key in clear. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretKeyResponse"];
+                };
+            };
+            /** @description Bad request: a malformed path, body or parameter. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 400;
+                        /** @enum {unknown} */
+                        code?: "bad_request" | "validation_failed";
+                    };
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description forbidden: viewers cannot see or rotate the secret key. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 403;
+                        /** @enum {unknown} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description project_not_found: no such project, or the caller is not a member. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 404;
+                        /** @enum {unknown} */
+                        code?: "project_not_found";
+                    };
+                };
+            };
+            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 429;
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description The database is unreachable; retry after `Retry-After` seconds. Nothing was written. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 503;
+                        /** @enum {unknown} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    SecretKeysController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "gracePeriodSeconds": 3600
+                 *     }
+                 */
+                "application/json": components["schemas"]["RotateSecretKeyDto"];
+            };
+        };
+        responses: {
+            /** @description The new key in clear. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secretKey": "sk_live_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                     *       "keyEpoch": 4,
+                     *       "rotatedAt": "2026-11-23T10:00:00.000Z",
+                     *       "previousKeyExpiresAt": "2026-11-23T11:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RotatedSecretKeyResponse"];
+                };
+            };
+            /** @description validation_failed: gracePeriodSeconds is not an integer in 0..604800. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 400;
+                        /** @enum {unknown} */
+                        code?: "bad_request" | "validation_failed" | "invalid_json";
+                    };
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description forbidden: viewers cannot see or rotate the secret key. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 403;
+                        /** @enum {unknown} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description project_not_found: no such project, or the caller is not a member. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 404;
+                        /** @enum {unknown} */
+                        code?: "project_not_found";
+                    };
+                };
+            };
+            /** @description The body is over 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 413;
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description The body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 415;
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 429;
+                        /** @enum {unknown} */
+                        code?: "rate_limited" | "quota_exceeded";
+                    };
+                };
+            };
+            /** @description The database is unreachable; retry after `Retry-After` seconds. Nothing was written. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 503;
+                        /** @enum {unknown} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    WidgetStatsController_get: {
+        parameters: {
+            query?: {
+                window?: "1h" | "24h" | "7d";
+            };
+            header?: never;
+            path: {
+                projectId: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetStatsResponse"];
+                };
+            };
+            /** @description validation_failed: window is not 1h, 24h or 7d. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 400;
+                        /** @enum {unknown} */
+                        code?: "bad_request" | "validation_failed";
+                    };
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description Not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 403;
+                        /** @enum {unknown} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description project_not_found: no such project, or the caller is not a member. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @constant */
+                        statusCode?: 404;
+                        /** @enum {unknown} */
+                        code?: "project_not_found";
+                    };
+                };
+            };
+            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2828,283 +3721,6 @@ export interface operations {
             };
         };
     };
-    SecretKeysController_reveal: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                projectId: unknown;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The current key in clear. */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SecretKeyResponse"];
-                };
-            };
-            /** @description Bad request: a malformed path, body or parameter. */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 400;
-                        /** @enum {unknown} */
-                        code?: "bad_request" | "validation_failed";
-                    };
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 401;
-                        /** @enum {unknown} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description forbidden: viewers cannot see or rotate the secret key. */
-            403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 403;
-                        /** @enum {unknown} */
-                        code?: "forbidden";
-                    };
-                };
-            };
-            /** @description project_not_found: no such project, or the caller is not a member. */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 404;
-                        /** @enum {unknown} */
-                        code?: "project_not_found";
-                    };
-                };
-            };
-            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 429;
-                        /** @enum {unknown} */
-                        code?: "rate_limited";
-                    };
-                };
-            };
-            /** @description The database is unreachable; retry after `Retry-After` seconds. Nothing was written. */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 503;
-                        /** @enum {unknown} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    SecretKeysController_rotate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                projectId: unknown;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                /**
-                 * @example {
-                 *       "gracePeriodSeconds": 3600
-                 *     }
-                 */
-                "application/json": components["schemas"]["RotateSecretKeyDto"];
-            };
-        };
-        responses: {
-            /** @description The new key in clear. */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "secretKey": "sk_live_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                     *       "keyEpoch": 4,
-                     *       "rotatedAt": "2026-11-23T10:00:00.000Z",
-                     *       "previousKeyExpiresAt": "2026-11-23T11:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["RotatedSecretKeyResponse"];
-                };
-            };
-            /** @description validation_failed: gracePeriodSeconds is not an integer in 0..604800. */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 400;
-                        /** @enum {unknown} */
-                        code?: "bad_request" | "validation_failed" | "invalid_json";
-                    };
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 401;
-                        /** @enum {unknown} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description forbidden: viewers cannot see or rotate the secret key. */
-            403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 403;
-                        /** @enum {unknown} */
-                        code?: "forbidden";
-                    };
-                };
-            };
-            /** @description project_not_found: no such project, or the caller is not a member. */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 404;
-                        /** @enum {unknown} */
-                        code?: "project_not_found";
-                    };
-                };
-            };
-            /** @description The body is over 64 KiB. */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 413;
-                        /** @enum {unknown} */
-                        code?: "payload_too_large";
-                    };
-                };
-            };
-            /** @description The body is not application/json. */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 415;
-                        /** @enum {unknown} */
-                        code?: "unsupported_media_type";
-                    };
-                };
-            };
-            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 429;
-                        /** @enum {unknown} */
-                        code?: "rate_limited" | "quota_exceeded";
-                    };
-                };
-            };
-            /** @description The database is unreachable; retry after `Retry-After` seconds. Nothing was written. */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 503;
-                        /** @enum {unknown} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
     WidgetSecurityController_get: {
         parameters: {
             query?: never;
@@ -3640,122 +4256,6 @@ export interface operations {
                 };
             };
             /** @description Not found (or not visible to the caller). */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 404;
-                        /** @enum {unknown} */
-                        code?: "project_not_found";
-                    };
-                };
-            };
-            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 429;
-                        /** @enum {unknown} */
-                        code?: "rate_limited";
-                    };
-                };
-            };
-            /** @description The database is unreachable; retry after `Retry-After` seconds. Nothing was written. */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 503;
-                        /** @enum {unknown} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    WidgetStatsController_get: {
-        parameters: {
-            query?: {
-                window?: "1h" | "24h" | "7d";
-            };
-            header?: never;
-            path: {
-                projectId: unknown;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WidgetStatsResponse"];
-                };
-            };
-            /** @description validation_failed: window is not 1h, 24h or 7d. */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 400;
-                        /** @enum {unknown} */
-                        code?: "bad_request" | "validation_failed";
-                    };
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 401;
-                        /** @enum {unknown} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description Not allowed. */
-            403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"] & {
-                        /** @constant */
-                        statusCode?: 403;
-                        /** @enum {unknown} */
-                        code?: "forbidden";
-                    };
-                };
-            };
-            /** @description project_not_found: no such project, or the caller is not a member. */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];

@@ -36,6 +36,7 @@ const SPECIFIC: Record<string, ErrorTable> = {
   },
   'POST /api/v1/projects/{projectId}/widget/secret-key/rotate': { 429: ['quota_exceeded'] },
   'POST /api/v1/projects/{projectId}/api-keys': { 429: ['quota_exceeded'] },
+  'DELETE /api/v1/projects/{projectId}/api-keys/{apiKeyId}': { 404: ['api_key_not_found'] },
 };
 
 function add(table: ErrorTable, status: number, ...codes: string[]): void {
