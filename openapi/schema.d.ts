@@ -298,7 +298,10 @@ export interface paths {
         /** The project's members, in the order they joined */
         get: operations["MembersController_list"];
         put?: never;
-        /** Add an existing account as admin or viewer (owner, admin) */
+        /**
+         * Add an existing account as admin or viewer (owner, admin)
+         * @description At most RATE_LIMIT_MEMBERS_PER_MINUTE (default 30) calls per user a minute.
+         */
         post: operations["MembersController_add"];
         delete?: never;
         options?: never;
@@ -3395,7 +3398,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: over the limit; retry after the `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
