@@ -34,5 +34,8 @@ describeEachDatabase('GET /metrics', (ctx) => {
         new RegExp(`^widget_guard_decisions_total\\{outcome="${outcome}"\\} \\d+$`, 'm'),
       );
     }
+    expect(res.text).toMatch(/^widget_stats_flush_failures_total \d+$/m);
+    expect(res.text).toMatch(/^widget_stats_dropped_requests_total \d+$/m);
+    expect(res.text).toMatch(/^widget_stats_pending_cells \d+$/m);
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const MISNAMED_DEFAULTS = [
   'nodejs_active_handles_total',
@@ -24,6 +24,25 @@ export class MetricsService {
     name: 'widget_guard_decisions_total',
     help: 'Widget guard decisions by outcome code (verified, anonymous, or the error code)',
     labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  /** Statistics writes that failed (the counts are kept for the next one, API.md §8). */
+  readonly statsFlushFailures = new Counter({
+    name: 'widget_stats_flush_failures_total',
+    help: 'Widget guard statistics flushes that failed to write (counts kept for a retry)',
+    registers: [this.registry],
+  });
+
+  readonly statsDropped = new Counter({
+    name: 'widget_stats_dropped_requests_total',
+    help: 'Widget requests left out of the statistics: too many cells pending while writes fail',
+    registers: [this.registry],
+  });
+
+  readonly statsPendingCells = new Gauge({
+    name: 'widget_stats_pending_cells',
+    help: 'Statistics cells (project, minute, outcome, key epoch) waiting to be written',
     registers: [this.registry],
   });
 

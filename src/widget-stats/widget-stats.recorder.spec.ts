@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service';
 import {
   DEFAULT_WIDGET_STATS_OPTIONS,
   WidgetStatsOptions,
@@ -125,6 +126,26 @@ describe(WidgetStatsRecorder.name, () => {
     expect(db.total('verified')).toBe(2);
     expect(db.total('token_required')).toBe(1);
     expect(db.rows).toHaveLength(2);
+  });
+
+  it('counts failed writes in widget_stats_flush_failures_total (no longer swallowed)', async () => {
+    const metrics = new MetricsService();
+    const observed = new WidgetStatsRecorder(
+      db as unknown as DataSource,
+      { ...DEFAULT_WIDGET_STATS_OPTIONS, now: () => now },
+      metrics,
+    );
+    const failures = async () => (await metrics.statsFlushFailures.get()).values[0]?.value;
+    expect(await failures()).toBe(0);
+    observed.decided({ projectId: P1, outcome: 'verified', keyEpoch: 1 });
+    db.failing = true;
+    await expect(observed.flush()).rejects.toThrow('connection refused');
+    expect(await failures()).toBe(1);
+    expect((await metrics.statsPendingCells.get()).values[0]?.value).toBe(1);
+    db.failing = false;
+    await observed.flush();
+    expect(await failures()).toBe(1);
+    expect((await metrics.statsPendingCells.get()).values[0]?.value).toBe(0);
   });
 
   it('holds a bounded number of cells while the database is away', async () => {

@@ -4,9 +4,11 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { WidgetAccessEvent, WidgetAccessObserver } from '@hissuno/widget-guard';
+import { MetricsService } from '../metrics/metrics.service';
 
 export interface WidgetStatsOptions {
   /** How often counts are written (API.md §8: statistics at most 15 s behind). */
@@ -110,8 +112,10 @@ export class WidgetStatsRecorder
   constructor(
     private readonly dataSource: DataSource,
     @Inject(WIDGET_STATS_OPTIONS) private readonly options: WidgetStatsOptions,
+    @Optional() private readonly metrics?: MetricsService,
   ) {
     super();
+    metrics?.statsPendingCells.set(0);
   }
 
   /** Cells waiting to be written. */
@@ -188,6 +192,8 @@ export class WidgetStatsRecorder
           await this.dataSource.query(UPSERT, columnsOf(chunk));
         } catch (error) {
           this.keep(cells.slice(start));
+          this.metrics?.statsFlushFailures.inc();
+          this.metrics?.statsPendingCells.set(this.pendingCount);
           if (!this.failing) {
             this.logger.warn({ err: error }, 'widget statistics not written; kept for a retry');
           }
@@ -195,6 +201,7 @@ export class WidgetStatsRecorder
           throw error;
         }
       }
+      this.metrics?.statsPendingCells.set(this.pendingCount);
       if (this.failing) this.logger.log('widget statistics are written again');
       this.failing = false;
     }
@@ -238,6 +245,7 @@ export class WidgetStatsRecorder
         this.pendingCount += 1;
       } else {
         this.dropped += cell.count;
+        this.metrics?.statsDropped.inc(cell.count);
       }
     }
   }
