@@ -1012,7 +1012,10 @@ export interface components {
             userMetadata?: {
                 [key: string]: string;
             };
-            /** @example https://myapp.com/pricing */
+            /**
+             * @description An absolute http:// or https:// URL (anything else is 400).
+             * @example https://myapp.com/pricing
+             */
             pageUrl?: string | null;
             /** @example Pricing */
             pageTitle?: string | null;
@@ -2423,7 +2426,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
+            /** @description `quota_exceeded`: MAX_ROTATIONS_PER_HOUR (default 30) rotations of this project in the last hour. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2742,7 +2745,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests, or a quota reached; retry after `Retry-After` seconds. */
+            /** @description `quota_exceeded`: the caller owns MAX_PROJECTS_PER_USER (default 100) projects. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
