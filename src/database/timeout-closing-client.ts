@@ -12,7 +12,9 @@ export const QUERY_READ_TIMEOUT = 'Query read timeout';
  */
 export class TimeoutClosingClient extends Client {}
 
-const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
+/** pg's own query, looked up at each call so that a wrapper installed later (the bench's SQL counter, a test's spy) sees this client's queries too. */
+const query = (client: Client, args: unknown[]): unknown =>
+  (Client.prototype.query as (this: Client, ...a: unknown[]) => unknown).apply(client, args);
 
 function closeOnTimeout(client: Client, error: unknown): void {
   if ((error as Error | null)?.message !== QUERY_READ_TIMEOUT) return;
@@ -28,9 +30,9 @@ TimeoutClosingClient.prototype.query = function (this: Client, ...args: unknown[
       closeOnTimeout(this, error);
       (last as (e: unknown, r: unknown) => void)(error, result);
     };
-    return query.apply(this, args);
+    return query(this, args);
   }
-  const result = query.apply(this, args);
+  const result = query(this, args);
   if (result instanceof Promise) {
     return result.catch((error: unknown) => {
       closeOnTimeout(this, error);
