@@ -93,7 +93,10 @@ async function micro(): Promise<Comparison> {
     previous: null,
     retired: [],
   };
-  const states = { loadSecurityState: async () => state } as unknown as SecurityStateService;
+  const states = {
+    loadSecurityState: async () => state,
+    loadSecurityStates: async (ids: string[]) => new Map(ids.map((id) => [id, state])),
+  } as unknown as SecurityStateService;
   const source = new DatabaseWidgetSecurityStateSource(states, null as never, null as never);
   const access = new WidgetAccessService(source, new SecurityCache(source), DEFAULT_WIDGET_CORS);
   const metrics = new MetricsService();

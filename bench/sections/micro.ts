@@ -71,7 +71,10 @@ export async function runGuardMicro(iterations = 100_000, rounds = 5): Promise<M
     previous: null,
     retired: [],
   };
-  const states = { loadSecurityState: async () => state } as unknown as SecurityStateService;
+  const states = {
+    loadSecurityState: async () => state,
+    loadSecurityStates: async (ids: string[]) => new Map(ids.map((id) => [id, state])),
+  } as unknown as SecurityStateService;
   const source = new DatabaseWidgetSecurityStateSource(states, null as never, null as never);
   const cache = new SecurityCache(source);
   const access = new WidgetAccessService(source, cache, DEFAULT_WIDGET_CORS);
