@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { GUARD_OUTCOMES } from '../src/widget-security/widget-metrics.observer';
+import { createProject, signUp } from './helpers/accounts';
 import { describeEachDatabase } from './helpers/test-app';
 
 const ROOT = join(__dirname, '..');
@@ -20,6 +21,13 @@ describe('deploy/prometheus/alerts.yml', () => {
   });
 });
 
+/** The value of an unlabelled series in a scrape (throws when it is missing). */
+function value(scrape: string, series: string): number {
+  const line = new RegExp(`^${series} (\\S+)$`, 'm').exec(scrape);
+  if (!line) throw new Error(`${series} missing from /metrics`);
+  return Number(line[1]);
+}
+
 describeEachDatabase('GET /metrics', (ctx) => {
   it('passes `promtool check metrics` (Prometheus naming and format conventions)', async () => {
     const res = await ctx().http().get('/metrics').expect(200);
@@ -37,5 +45,27 @@ describeEachDatabase('GET /metrics', (ctx) => {
     expect(res.text).toMatch(/^widget_stats_flush_failures_total \d+$/m);
     expect(res.text).toMatch(/^widget_stats_dropped_requests_total \d+$/m);
     expect(res.text).toMatch(/^widget_stats_pending_cells \d+$/m);
+  });
+
+  it('counts guard cache misses then hits, and the cached projects', async () => {
+    const http = ctx().http();
+    const scrape = async () => (await http.get('/metrics').expect(200)).text;
+    const before = await scrape();
+    for (const series of ['evictions_total', 'hits_total', 'misses_total', 'entries']) {
+      expect(value(before, `widget_guard_cache_${series}`)).toBeGreaterThanOrEqual(0);
+    }
+    const owner = await signUp(http);
+    const project = await createProject(http, owner.accessToken, 'Metrics');
+    await http.get(`/api/v1/widget/${project.id}/config`).expect(200); // a miss: loaded
+    const afterMiss = await scrape();
+    expect(value(afterMiss, 'widget_guard_cache_misses_total')).toBeGreaterThan(
+      value(before, 'widget_guard_cache_misses_total'),
+    );
+    expect(value(afterMiss, 'widget_guard_cache_entries')).toBeGreaterThanOrEqual(1);
+    await http.get(`/api/v1/widget/${project.id}/config`).expect(200); // a hit: from memory
+    const afterHit = await scrape();
+    expect(value(afterHit, 'widget_guard_cache_hits_total')).toBeGreaterThan(
+      value(afterMiss, 'widget_guard_cache_hits_total'),
+    );
   });
 });

@@ -3,6 +3,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { KeyExposureService } from '../secret-keys/key-exposure.service';
 import { WidgetAccessEvent, WidgetAccessObserver } from '@hissuno/widget-guard';
 import { WidgetStatsRecorder } from '../widget-stats/widget-stats.recorder';
+import { GuardCacheMetrics } from './guard-cache.metrics';
 import { WidgetMetricsObserver } from './widget-metrics.observer';
 
 /**
@@ -15,6 +16,7 @@ import { WidgetMetricsObserver } from './widget-metrics.observer';
 export class AppWidgetObserver extends WidgetAccessObserver {
   private readonly logger = new Logger('WidgetAccess');
   private readonly metrics: WidgetMetricsObserver;
+  private readonly cache: GuardCacheMetrics;
 
   constructor(
     metrics: MetricsService,
@@ -23,6 +25,24 @@ export class AppWidgetObserver extends WidgetAccessObserver {
   ) {
     super();
     this.metrics = new WidgetMetricsObserver(metrics);
+    this.cache = new GuardCacheMetrics(metrics.registry);
+  }
+
+  // The guard cache's hooks (hot path: each bumps one number).
+  override cacheHit(): void {
+    this.cache.cacheHit();
+  }
+
+  override cacheMiss(): void {
+    this.cache.cacheMiss();
+  }
+
+  override cacheEvicted(): void {
+    this.cache.cacheEvicted();
+  }
+
+  override watchCache(cache: { readonly size: number }): void {
+    this.cache.watchCache(cache);
   }
 
   decided(event: WidgetAccessEvent): void {

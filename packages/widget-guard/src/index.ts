@@ -5,6 +5,7 @@ export { createWidgetAccess } from './core/create-widget-access';
 export { RemoteWidgetStateSource } from './core/remote-state-source';
 export type { RemoteStateSourceOptions } from './core/remote-state-source';
 export type { WidgetAccessOptions } from './core/create-widget-access';
+export type { SecurityCacheObserver } from './core/security-cache.options';
 export { denialBody, mergeVary, reportDecision } from './core/widget-http';
 export type { WidgetDenialBody } from './core/widget-http';
 export type { ProjectCounter, WidgetPreflightDecision } from './core/widget-access.service';

@@ -1,5 +1,9 @@
 import type { WidgetGuardLogger } from './guard-logger';
-import { SecurityCache, type SecurityCacheOptions } from './security-cache';
+import {
+  SecurityCache,
+  type SecurityCacheObserver,
+  type SecurityCacheOptions,
+} from './security-cache';
 import { DEFAULT_WIDGET_CORS, type WidgetCorsOptions } from './widget-cors';
 import { WidgetAccessService } from './widget-access.service';
 import type { WidgetSecurityStateSource } from './widget-security-state';
@@ -11,6 +15,8 @@ export interface WidgetAccessOptions {
   cors?: Partial<WidgetCorsOptions>;
   /** Default: warnings to stderr. */
   logger?: WidgetGuardLogger;
+  /** Cache hit/miss/eviction hooks, for metrics. */
+  cacheObserver?: SecurityCacheObserver;
 }
 
 /**
@@ -18,7 +24,12 @@ export interface WidgetAccessOptions {
  * before serving (re-check and change feed) and `stop()` at shutdown.
  */
 export function createWidgetAccess(options: WidgetAccessOptions): WidgetAccessService {
-  const cache = new SecurityCache(options.stateSource, options.cache, options.logger);
+  const cache = new SecurityCache(
+    options.stateSource,
+    options.cache,
+    options.logger,
+    options.cacheObserver,
+  );
   const cors = { ...DEFAULT_WIDGET_CORS, ...options.cors };
   return new WidgetAccessService(options.stateSource, cache, cors);
 }

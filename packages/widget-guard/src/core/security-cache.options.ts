@@ -51,3 +51,17 @@ export const DEFAULT_SECURITY_CACHE_OPTIONS: Readonly<SecurityCacheOptions> = Ob
   clockSkewSeconds: 60,
   now: Date.now,
 });
+
+/**
+ * Optional hooks on the cache, for metrics (the package imports no metrics library). They run
+ * on the hot path: each must only bump a counter. A hit is a lookup answered from memory
+ * (a project's entry or a recently unknown id); a miss is one that has to ask the source; an
+ * eviction is an entry dropped to make room (LRU), not one dropped because it changed.
+ */
+export interface SecurityCacheObserver {
+  cacheHit?(): void;
+  cacheMiss?(): void;
+  cacheEvicted?(): void;
+  /** Called once with the cache, to read its number of projects at scrape time. */
+  watchCache?(cache: { readonly size: number }): void;
+}

@@ -8,6 +8,7 @@ import {
 } from './token/token-verifier';
 import {
   DEFAULT_SECURITY_CACHE_OPTIONS,
+  type SecurityCacheObserver,
   type SecurityCacheOptions,
 } from './security-cache.options';
 import { StateBatcher } from './state-batcher';
@@ -18,7 +19,9 @@ import type {
 } from './widget-security-state';
 
 export { DEFAULT_SECURITY_CACHE_OPTIONS } from './security-cache.options';
-export type { SecurityCacheOptions } from './security-cache.options';
+export type { SecurityCacheObserver, SecurityCacheOptions } from './security-cache.options';
+
+const noop = (): void => undefined;
 
 /** One project's security state, compiled once per version. Holds key material: never log. */
 export interface CachedSecurity {
@@ -73,13 +76,20 @@ export class SecurityCache {
   private cursorAtMs = -Infinity;
   /** changesSince: every entry is current as of the start of the last re-check answered. */
   private confirmedAtMs = -Infinity;
+  /** The observer's hooks, bound once (a hit costs one call, no lookup). */
+  private readonly onHit: () => void;
+  private readonly onMiss: () => void;
 
   constructor(
     private readonly source: WidgetSecurityStateSource,
     options: Partial<SecurityCacheOptions> = {},
     private readonly logger: WidgetGuardLogger = CONSOLE_GUARD_LOGGER,
+    observer: SecurityCacheObserver = {},
   ) {
     this.options = { ...DEFAULT_SECURITY_CACHE_OPTIONS, ...options };
+    this.onHit = observer.cacheHit?.bind(observer) ?? noop;
+    this.onMiss = observer.cacheMiss?.bind(observer) ?? noop;
+    const evicted = observer.cacheEvicted?.bind(observer);
     this.batcher = source.loadMany
       ? new StateBatcher(source as ConstructorParameters<typeof StateBatcher>[0])
       : null;
@@ -87,12 +97,16 @@ export class SecurityCache {
       1,
       Math.ceil(this.options.recheckTimeoutMs / this.options.recheckIntervalMs),
     );
-    this.entries = new LRUCache({ max: this.options.maxEntries });
+    this.entries = new LRUCache({
+      max: this.options.maxEntries,
+      ...(evicted && { dispose: (_v, _k, reason) => reason === 'evict' && evicted() }),
+    });
     this.unknown = new LRUCache({ max: this.options.maxNegativeEntries });
     this.tokens = new VerifiedTokenCache({
       maxEntries: this.options.maxCachedTokens,
       maxBytes: this.options.maxCachedTokenBytes,
     });
+    observer.watchCache?.(this);
   }
 
   get size(): number {
@@ -106,9 +120,26 @@ export class SecurityCache {
 
   /**
    * Synchronous fast path: a fresh entry, `null` for a recently unknown project, or
-   * `undefined` when `load` must be awaited.
+   * `undefined` when `load` must be awaited. Counts a hit (the miss is counted by `get`).
    */
   peek(projectId: string): CachedSecurity | null | undefined {
+    const found = this.find(projectId);
+    if (found !== undefined) this.onHit();
+    return found;
+  }
+
+  /** The entry of a project (`null`: unknown or deleted). Throws SecurityStateUnavailableError. */
+  get(projectId: string): Promise<CachedSecurity | null> {
+    const found = this.find(projectId);
+    if (found !== undefined) {
+      this.onHit();
+      return Promise.resolve(found);
+    }
+    this.onMiss();
+    return this.load(projectId);
+  }
+
+  private find(projectId: string): CachedSecurity | null | undefined {
     const now = this.options.now();
     const entry = this.entries.get(projectId);
     if (entry !== undefined) {
@@ -120,12 +151,6 @@ export class SecurityCache {
     if (now < until) return null;
     this.unknown.delete(projectId);
     return undefined;
-  }
-
-  /** The entry of a project (`null`: unknown or deleted). Throws SecurityStateUnavailableError. */
-  get(projectId: string): Promise<CachedSecurity | null> {
-    const hit = this.peek(projectId);
-    return hit === undefined ? this.load(projectId) : Promise.resolve(hit);
   }
 
   evict(projectId: string): void {

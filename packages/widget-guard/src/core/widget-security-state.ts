@@ -1,3 +1,4 @@
+import type { SecurityCacheObserver } from './security-cache.options';
 import type { ProjectSigningKeys } from './token/token-verifier';
 
 /** A compiled origin allow-list: built once per settings change, never per request. */
@@ -111,8 +112,13 @@ export interface WidgetAccessEvent {
  * Hears every guard decision. Runs on the hot path: it must return at once (count in
  * memory, flush elsewhere). Errors it throws are swallowed.
  */
-export abstract class WidgetAccessObserver {
+export abstract class WidgetAccessObserver implements SecurityCacheObserver {
   abstract decided(event: WidgetAccessEvent): void;
+  /** Optional cache hooks (SecurityCacheObserver): the Nest module hands them to the cache. */
+  cacheHit?(): void;
+  cacheMiss?(): void;
+  cacheEvicted?(): void;
+  watchCache?(cache: { readonly size: number }): void;
 }
 
 /** The default observer: hears nothing. */

@@ -59,9 +59,9 @@ export class WidgetAccessModule {
         { provide: WIDGET_CORS_OPTIONS, useValue: { ...DEFAULT_WIDGET_CORS, ...options.cors } },
         {
           provide: SecurityCache,
-          inject: [WidgetSecurityStateSource],
-          useFactory: (source: WidgetSecurityStateSource) =>
-            new SecurityCache(source, options.cache, new Logger('WidgetAccess')),
+          inject: [WidgetSecurityStateSource, WidgetAccessObserver],
+          useFactory: (source: WidgetSecurityStateSource, observer: WidgetAccessObserver) =>
+            new SecurityCache(source, options.cache, new Logger('WidgetAccess'), observer),
         },
         {
           provide: WidgetAccessService,
