@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { GUARD_OUTCOMES } from '../src/widget-security/widget-metrics.observer';
 import { createProject, signUp } from './helpers/accounts';
 import { describeEachDatabase } from './helpers/test-app';
+import { ProjectSecurityListener } from '../src/widget-security/project-security-listener';
 
 const ROOT = join(__dirname, '..');
 
@@ -67,5 +68,29 @@ describeEachDatabase('GET /metrics', (ctx) => {
     expect(value(afterHit, 'widget_guard_cache_hits_total')).toBeGreaterThan(
       value(afterMiss, 'widget_guard_cache_hits_total'),
     );
+  });
+});
+
+describeEachDatabase('GET /metrics, connections', (ctx, kind) => {
+  const scrape = async () => (await ctx().http().get('/metrics').expect(200)).text;
+
+  it('reads the database pool at scrape time', async () => {
+    await signUp(ctx().http()); // a few queries: the pool holds a connection
+    const text = await scrape();
+    expect(value(text, 'database_pool_connections')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'database_pool_idle_connections')).toBeGreaterThanOrEqual(0);
+    expect(value(text, 'database_pool_waiting_requests')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('tells whether the LISTEN connection is open (server mode only)', async () => {
+    if (kind !== 'postgres') {
+      // Embedded: one instance, no LISTEN connection to lose, so no series to alert on.
+      expect(await scrape()).not.toMatch(/^widget_security_listener_up /m);
+      return;
+    }
+    expect(value(await scrape(), 'widget_security_listener_up')).toBe(1);
+    // Closed for good (as at shutdown; a killed one reconnects within ~100 ms): 0.
+    await ctx().app.get(ProjectSecurityListener, { strict: false }).onModuleDestroy();
+    expect(value(await scrape(), 'widget_security_listener_up')).toBe(0);
   });
 });

@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Client, type Notification } from 'pg';
+import { Gauge } from 'prom-client';
 import { AppConfig } from '../config';
 import { PROJECT_CHANGES_CHANNEL } from '../database/project-changes';
+import { MetricsService } from '../metrics/metrics.service';
 
 interface Subscriber {
   onChange(projectId: string): void;
@@ -29,7 +31,22 @@ export class ProjectSecurityListener implements OnModuleInit, OnModuleDestroy {
   private failures = 0;
   private stopped = false;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    // Server mode only (embedded has no LISTEN connection to lose): 1 while listening.
+    if (!this.enabled) return;
+    const listener = (): boolean => this.listening;
+    new Gauge({
+      name: 'widget_security_listener_up',
+      help: 'Whether the LISTEN connection for cross-instance change notices is open (1) or not (0)',
+      registers: [metrics.registry],
+      collect() {
+        this.set(listener() ? 1 : 0);
+      },
+    });
+  }
 
   get enabled(): boolean {
     return !this.config.embedded;
