@@ -4,6 +4,15 @@ import { GUARD_OUTCOMES } from '../src/widget-security/widget-metrics.observer';
 import { createProject, signUp } from './helpers/accounts';
 import { describeEachDatabase } from './helpers/test-app';
 import { ProjectSecurityListener } from '../src/widget-security/project-security-listener';
+import { API_KEY_LOOKUP_LIMIT, API_KEY_RATE_LIMIT } from '../src/api-keys/api-key-authenticator';
+import { LOGIN_FAILURES_LIMIT } from '../src/auth/auth.service';
+import {
+  AUTH_RATE_LIMIT,
+  MEMBER_ADD_RATE_LIMIT,
+  RATE_LIMIT_RULE_NAMES,
+  WIDGET_ANY_RATE_LIMIT,
+  WIDGET_RATE_LIMIT,
+} from '../src/common/rate-limit';
 
 const ROOT = join(__dirname, '..');
 
@@ -94,3 +103,41 @@ describeEachDatabase('GET /metrics, connections', (ctx, kind) => {
     expect(value(await scrape(), 'widget_security_listener_up')).toBe(0);
   });
 });
+
+describeEachDatabase(
+  'GET /metrics, rate limits',
+  (ctx) => {
+    const rejected = async (rule: string): Promise<number> =>
+      value(
+        (await ctx().http().get('/metrics').expect(200)).text,
+        `rate_limit_rejections_total\\{rule="${rule}"\\}`,
+      );
+
+    it('has one series per rate limit rule, every one present from the start', async () => {
+      const rules = [
+        AUTH_RATE_LIMIT,
+        WIDGET_RATE_LIMIT,
+        WIDGET_ANY_RATE_LIMIT,
+        MEMBER_ADD_RATE_LIMIT,
+        LOGIN_FAILURES_LIMIT,
+        API_KEY_RATE_LIMIT,
+        API_KEY_LOOKUP_LIMIT,
+      ];
+      expect([...RATE_LIMIT_RULE_NAMES].sort()).toEqual(rules.map((r) => r.name).sort());
+      for (const { name } of rules) {
+        expect(await rejected(name.replace(/-/g, '_'))).toBeGreaterThanOrEqual(0);
+      }
+    });
+
+    it('counts a 429 under its rule', async () => {
+      const before = await rejected('auth');
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        statuses.push((await ctx().http().post('/api/v1/auth/login').send({})).status);
+      }
+      expect(statuses).toContain(429);
+      expect(await rejected('auth')).toBe(before + statuses.filter((s) => s === 429).length);
+    });
+  },
+  { rateLimitAuthPerMinute: 2 },
+);

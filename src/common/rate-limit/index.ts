@@ -4,6 +4,7 @@ export { addressKey, clientAddress } from './client-address';
 export {
   AUTH_RATE_LIMIT,
   MEMBER_ADD_RATE_LIMIT,
+  RATE_LIMIT_RULE_NAMES,
   WIDGET_ANY_RATE_LIMIT,
   WIDGET_RATE_LIMIT,
   widgetRateLimitKey,

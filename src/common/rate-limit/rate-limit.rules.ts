@@ -22,6 +22,20 @@ export interface RateLimitRule {
   message?: string;
 }
 
+/**
+ * Every rule's name, wherever the rule is defined: `rate_limit_rejections_total{rule}` has
+ * one series per name from the start (a bounded label; a rule not listed is not counted).
+ */
+export const RATE_LIMIT_RULE_NAMES = [
+  'auth',
+  'widget',
+  'widget-any',
+  'member-add',
+  'login-failures',
+  'api-key',
+  'api-key-lookup',
+] as const;
+
 /** API.md §1: RATE_LIMIT_AUTH_PER_MINUTE requests per client address on signup and login. */
 export const AUTH_RATE_LIMIT: RateLimitRule = {
   name: 'auth',

@@ -1,5 +1,6 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
 import {
   RateLimiterAbstract,
   RateLimiterMemory,
@@ -8,7 +9,8 @@ import {
 } from 'rate-limiter-flexible';
 import { AppConfig } from '../../config';
 import { AppError } from '../app-error';
-import { RateLimitRule } from './rate-limit.rules';
+import { MetricsService } from '../../metrics/metrics.service';
+import { RATE_LIMIT_RULE_NAMES, RateLimitRule } from './rate-limit.rules';
 
 const KEY_PREFIX = 'hissuno:rl:';
 const REDIS_ERROR_LOG_INTERVAL_MS = 30_000;
@@ -26,8 +28,26 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
   private readonly redis: Redis | null;
   private lastRedisErrorLoggedAt = 0;
+  /** `rate_limit_rejections_total` by rule name, bound once (no label lookup per refusal). */
+  private readonly rejections = new Map<string, { inc(): void }>();
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    @Optional() metrics?: MetricsService,
+  ) {
+    if (metrics) {
+      const counter = new Counter({
+        name: 'rate_limit_rejections_total',
+        help: 'Requests refused with 429 rate_limited, by rate limit rule',
+        labelNames: ['rule'],
+        registers: [metrics.registry],
+      });
+      for (const name of RATE_LIMIT_RULE_NAMES) {
+        const child = counter.labels({ rule: name.replace(/-/g, '_') });
+        child.inc(0); // present at 0 from the start
+        this.rejections.set(name, child);
+      }
+    }
     this.redis = config.redisUrl
       ? new Redis(config.redisUrl, {
           lazyConnect: true,
@@ -56,7 +76,10 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
     try {
       await this.limiterFor(rule).consume(key);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) throw tooManyRequests(rule, rejection.msBeforeNext);
+      if (rejection instanceof RateLimiterRes) {
+        this.rejections.get(rule.name)?.inc();
+        throw tooManyRequests(rule, rejection.msBeforeNext);
+      }
       // Not a refusal but a store failure the memory fallback could not absorb: fail closed.
       // Letting the request pass would switch the limit off for as long as the store fails,
       // which is when a flood is most likely (an unreachable Redis is absorbed above).
