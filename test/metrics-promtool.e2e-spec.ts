@@ -77,6 +77,10 @@ describeEachDatabase('GET /metrics', (ctx) => {
     expect(value(afterHit, 'widget_guard_cache_hits_total')).toBeGreaterThan(
       value(afterMiss, 'widget_guard_cache_hits_total'),
     );
+    // Each decision is timed: two more observations, none slower than the +Inf bucket.
+    const timed = 'widget_guard_decision_duration_seconds_count';
+    expect(value(afterHit, timed)).toBe(value(before, timed) + 2);
+    expect(afterHit).toMatch(/^widget_guard_decision_duration_seconds_bucket\{le="\+Inf"\} \d+$/m);
   });
 });
 

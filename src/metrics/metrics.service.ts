@@ -27,6 +27,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** The widget guard's time to decide: rate limits, cached (or loaded) state, checks. */
+  readonly widgetGuardDecisionDuration = new Histogram({
+    name: 'widget_guard_decision_duration_seconds',
+    help: 'Time the widget guard took to decide a request (rate limits, lookup, checks)',
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
+    registers: [this.registry],
+  });
+
   /** Statistics writes that failed (the counts are kept for the next one, API.md §8). */
   readonly statsFlushFailures = new Counter({
     name: 'widget_stats_flush_failures_total',

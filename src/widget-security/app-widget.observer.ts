@@ -17,6 +17,7 @@ export class AppWidgetObserver extends WidgetAccessObserver {
   private readonly logger = new Logger('WidgetAccess');
   private readonly metrics: WidgetMetricsObserver;
   private readonly cache: GuardCacheMetrics;
+  private readonly latency: MetricsService['widgetGuardDecisionDuration'];
 
   constructor(
     metrics: MetricsService,
@@ -26,6 +27,11 @@ export class AppWidgetObserver extends WidgetAccessObserver {
     super();
     this.metrics = new WidgetMetricsObserver(metrics);
     this.cache = new GuardCacheMetrics(metrics.registry);
+    this.latency = metrics.widgetGuardDecisionDuration;
+  }
+
+  override decisionTimed(seconds: number): void {
+    this.latency.observe(seconds);
   }
 
   // The guard cache's hooks (hot path: each bumps one number).

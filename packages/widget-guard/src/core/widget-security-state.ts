@@ -119,6 +119,11 @@ export abstract class WidgetAccessObserver implements SecurityCacheObserver {
   cacheMiss?(): void;
   cacheEvicted?(): void;
   watchCache?(cache: { readonly size: number }): void;
+  /**
+   * Optional: how long the guard took to decide (rate limits, lookup, checks), in seconds.
+   * The Nest guard measures only when the observer has this method.
+   */
+  decisionTimed?(seconds: number): void;
 }
 
 /** The default observer: hears nothing. */

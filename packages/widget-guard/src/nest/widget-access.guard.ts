@@ -26,12 +26,16 @@ import { WidgetAccessObserver } from '../core/widget-security-state';
 @Injectable()
 export class WidgetAccessGuard implements CanActivate {
   private readonly logger = new Logger('WidgetAccess');
+  /** Whether the observer wants decision latencies (else the clock is not read). */
+  private readonly timed: boolean;
 
   constructor(
     private readonly access: WidgetAccessService,
     @Optional() private readonly observer?: WidgetAccessObserver,
     @Optional() private readonly limiter?: WidgetRateLimiter,
-  ) {}
+  ) {
+    this.timed = typeof observer?.decisionTimed === 'function';
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
@@ -44,6 +48,7 @@ export class WidgetAccessGuard implements CanActivate {
     const { origin, authorization } = request.headers;
     const limiter = this.limiter;
     let decision: WidgetDecision;
+    const startedAt = this.timed ? performance.now() : 0;
     try {
       // Counted before any lookup (random ids included), then per project before the checks.
       await limiter?.admit(request);
@@ -59,6 +64,7 @@ export class WidgetAccessGuard implements CanActivate {
     }
     setWidgetHeaders(reply, decision.headers);
     try {
+      if (this.timed) this.observer!.decisionTimed!((performance.now() - startedAt) / 1000);
       this.observer?.decided({
         projectId: decision.projectId,
         outcome: decision.allowed ? decision.outcome : decision.code,
